@@ -1,0 +1,168 @@
+"""Atomic, reproducible, incremental builds of the on-disk store.
+
+A build writes a fresh store in ``<store_dir>/build-<hash>/``, loads every source into its named graph,
+runs the checks, compacts the store, and only then points ``<store_dir>/current`` at it (an atomic symlink
+swap). A failed build leaves ``current`` as it was and raises ``BuildError`` naming the file and the
+problem. When the inputs' hash equals the current build's, nothing is done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, Store
+
+import rulakg
+from rulakg.build.sources import Source, SourceError, discover
+from rulakg.config import Settings
+
+Checker = Callable[[Store, list[Source], Settings], list[str]]
+
+# Checks run on the new store before it is swapped in; other modules (SHACL validation) register here.
+checks: list[Checker] = []
+
+MANIFEST = "build.json"
+KEEP_OLD_BUILDS = 1
+
+
+class BuildError(Exception):
+    """The build failed; the previous store (if any) is still the current one."""
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    skipped: bool
+    input_hash: str
+    graphs: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def input_hash(sources: list[Source], settings: Settings) -> str:
+    """Hash of everything that determines the store: input files, the code that maps them, settings."""
+    h = hashlib.sha256()
+    h.update(f"{rulakg.__version__}|{settings.base_iri}".encode())
+    code = sorted((Path(rulakg.__file__).parent).glob("data/**/*.py")) + sorted(
+        (Path(rulakg.__file__).parent).glob("build/*.py")
+    )
+    for f in code:
+        h.update(f.read_bytes())
+    for source in sources:
+        h.update(f"\0{source.name}\0{source.graph}\0".encode())
+        for path in source.inputs:
+            h.update(f"{path.name}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def read_manifest(store_root: Path) -> dict | None:  # type: ignore[type-arg]
+    manifest = store_root / MANIFEST
+    if manifest.is_file():
+        return json.loads(manifest.read_text())
+    return None
+
+
+def current_manifest(settings: Settings) -> dict | None:  # type: ignore[type-arg]
+    current = settings.store_dir / "current"
+    return read_manifest(current) if current.exists() else None
+
+
+def _swap_current(store_dir: Path, target: Path) -> None:
+    link = store_dir / "current"
+    tmp = store_dir / f".current-{os.getpid()}"
+    if tmp.is_symlink():
+        tmp.unlink()
+    tmp.symlink_to(target.name)
+    os.replace(tmp, link)
+
+
+def _prune(store_dir: Path, keep: Path) -> None:
+    builds = sorted(
+        (p for p in store_dir.glob("build-*") if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime
+    )
+    for old in builds[: max(0, len(builds) - KEEP_OLD_BUILDS)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(
+    settings: Settings,
+    *,
+    force: bool = False,
+    on_source: Callable[[Source], None] | None = None,
+) -> BuildResult:
+    """Build the store from the sources; see the module docstring."""
+    started = time.perf_counter()
+    try:
+        sources = discover(settings)
+    except SourceError as e:
+        raise BuildError(str(e)) from e
+    digest = input_hash(sources, settings)
+    store_dir = settings.store_dir
+    store_dir.mkdir(parents=True, exist_ok=True)
+    manifest = current_manifest(settings)
+    if not force and manifest and manifest.get("input_hash") == digest:
+        return BuildResult(store_dir / "current", True, digest, manifest["graphs"], time.perf_counter() - started)
+
+    target = store_dir / f"build-{digest[:12]}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    try:
+        (target / "oxigraph").mkdir(parents=True)
+        store = Store(str(target / "oxigraph"))
+        graphs: dict[str, int] = {}
+        for source in sources:
+            if on_source:
+                on_source(source)
+            graph = NamedNode(source.graph)
+            try:
+                store.bulk_extend(
+                    Quad(t.subject, t.predicate, t.object, graph) if not isinstance(t, Quad) else t
+                    for t in source.produce()
+                )
+            except SourceError as e:
+                raise BuildError(str(e)) from e
+            except SyntaxError as e:
+                raise BuildError(f"{source.name}: {e}") from e
+            graphs[source.graph] = int(
+                next(iter(store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{source.graph}> {{ ?s ?p ?o }} }}")))[
+                    0
+                ].value
+            )
+        problems = [p for check in checks for p in check(store, sources, settings)]
+        if problems:
+            shown = "\n  ".join(problems[:50])
+            more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+            raise BuildError(f"the checks found {len(problems)} problem(s):\n  {shown}{more}")
+        store.optimize()
+        store.flush()
+        del store
+        result = BuildResult(target, False, digest, graphs, time.perf_counter() - started)
+        (target / MANIFEST).write_text(
+            json.dumps(
+                {
+                    "input_hash": digest,
+                    "rulakg_version": rulakg.__version__,
+                    "base_iri": settings.base_iri,
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "graphs": graphs,
+                    "triples": result.triples,
+                    "sources": {s.name: [str(p.relative_to(p.parents[1])) for p in s.inputs] for s in sources},
+                },
+                indent=2,
+            )
+        )
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    _swap_current(store_dir, target)
+    _prune(store_dir, target)
+    return result

@@ -1,0 +1,241 @@
+"""``rulakg``: build the store, serve it, and work with it from the shell."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rulakg.config import Settings
+
+app = typer.Typer(help="RuLA KG: build, serve and query the knowledge graph.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+StoreOpt = Annotated[Path | None, typer.Option("--store-dir", help="Folder of the stores (RULAKG_STORE_DIR).")]
+
+
+@app.command()
+def build(
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the inputs are unchanged.")] = False,
+    store_dir: StoreOpt = None,
+) -> None:
+    """Build the store from ontology/ and data/ (atomic; skipped when the inputs are unchanged)."""
+    from rulakg.build import BuildError
+    from rulakg.build import build as run_build
+
+    settings = _settings(store_dir=store_dir)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task("reading sources", total=None)
+        try:
+            result = run_build(
+                settings, force=force, on_source=lambda s: bar.update(task, description=f"loading {s.name}")
+            )
+        except BuildError as e:
+            err.print(f"[red]Build failed[/red]; the previous store is unchanged.\n{e}")
+            raise typer.Exit(1) from None
+    if result.skipped:
+        err.print(f"Inputs unchanged: the current store is up to date ({result.triples} triples).")
+    else:
+        err.print(f"Built {result.path} in {result.seconds:.1f} s: {result.triples} triples in {len(result.graphs)} graphs.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (RULAKG_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (RULAKG_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Query worker processes (RULAKG_WORKERS).")] = None,
+    no_build: Annotated[bool, typer.Option("--no-build", help="Serve the current store without building.")] = False,
+    store_dir: StoreOpt = None,
+) -> None:
+    """Build the store if its inputs changed, then serve it over HTTP."""
+    import os
+
+    import uvicorn
+
+    overrides = {"host": host, "port": port, "workers": workers, "store_dir": store_dir}
+    for key, value in overrides.items():  # the app reads its settings from the environment
+        if value is not None:
+            os.environ[f"RULAKG_{key.upper()}"] = str(value)
+    settings = _settings()
+    if not no_build:
+        build(force=False, store_dir=None)
+    from rulakg.service.app import create_app
+
+    err.print(f"Serving {settings.store_path()} on http://{settings.host}:{settings.port}/sparql")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _open_read_only(settings: Settings):  # type: ignore[no-untyped-def]
+    from pyoxigraph import Store
+
+    path = settings.store_path() / "oxigraph"
+    if not path.is_dir():
+        err.print(f"[red]No store at {path}[/red]: run `rulakg build` first.")
+        raise typer.Exit(1)
+    return Store.read_only(str(path.resolve()))
+
+
+@app.command()
+def query(
+    sparql: Annotated[str | None, typer.Argument(help="The query, @FILE to read it from a file, or - for stdin.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, xml, csv, tsv; ttl, nt, nq, trig, rdf, jsonld.")] = "table",
+    union: Annotated[bool | None, typer.Option("--union/--no-union", help="Default graph = union of all graphs.")] = None,
+    store_dir: StoreOpt = None,
+) -> None:
+    """Run a SPARQL query on the store and print the result."""
+    from pyoxigraph import QueryBoolean, QuerySolutions
+
+    from rulakg import formats
+
+    settings = _settings(store_dir=store_dir, union_default_graph=union)
+    if sparql is None or sparql == "-":
+        text = sys.stdin.read()
+    elif sparql.startswith("@"):
+        text = Path(sparql[1:]).read_text(encoding="utf-8")
+    else:
+        text = sparql
+    store = _open_read_only(settings)
+    try:
+        result = store.query(text, use_default_graph_as_union=settings.union_default_graph)
+    except SyntaxError as e:
+        err.print(f"[red]SPARQL syntax error:[/red] {e}")
+        raise typer.Exit(2) from None
+    out = sys.stdout.buffer
+    if isinstance(result, QueryBoolean):
+        if fmt == "table":
+            print("true" if bool(result) else "false")
+            return
+        result.serialize(out, formats.results_serializer(formats.negotiate(None, formats.RESULT_FORMATS, fmt).key))
+    elif isinstance(result, QuerySolutions):
+        if fmt == "table":
+            names = [v.value for v in result.variables]
+            table = Table(*names)
+            for row in result:
+                table.add_row(*("" if row[n] is None else str(row[n]) for n in names))
+            Console().print(table)
+            return
+        try:
+            key = formats.negotiate(None, formats.RESULT_FORMATS, fmt).key
+        except formats.UnknownFormat as e:
+            err.print(f"[red]{e}[/red]")
+            raise typer.Exit(2) from None
+        result.serialize(out, formats.results_serializer(key))
+    else:
+        try:
+            key = formats.negotiate(None, formats.RDF_FORMATS, "ttl" if fmt == "table" else fmt).key
+        except formats.UnknownFormat as e:
+            err.print(f"[red]{e}[/red]")
+            raise typer.Exit(2) from None
+        result.serialize(out, formats.rdf_serializer(key))
+    out.flush()
+
+
+@app.command()
+def load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="RDF file (.ttl .nt .nq .trig .rdf .jsonld, .gz too).")],
+    graph: Annotated[str | None, typer.Option(help="Named graph IRI for the triples (default: the default graph).")] = None,
+    base: Annotated[str | None, typer.Option(help="Base IRI for relative IRIs.")] = None,
+    store_dir: StoreOpt = None,
+) -> None:
+    """Bulk-load an RDF file into the current store (with a progress bar)."""
+    from pyoxigraph import Store
+
+    from rulakg.store.embedded import LoadError, load_file
+
+    settings = _settings(store_dir=store_dir)
+    path = settings.store_path() / "oxigraph"
+    if not path.is_dir():
+        err.print(f"[red]No store at {path}[/red]: run `rulakg build` first.")
+        raise typer.Exit(1)
+    store = Store(str(path.resolve()))
+    size = file.stat().st_size
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task(f"loading {file.name}", total=size)
+        try:
+            load_file(store, file, graph=graph, base_iri=base, progress=lambda n: bar.advance(task, n))
+        except LoadError as e:
+            err.print(f"[red]Load failed:[/red] {e}")
+            raise typer.Exit(1) from None
+        bar.update(task, description="compacting")
+        store.optimize()
+    store.flush()
+    err.print(f"Loaded {file} into {graph or 'the default graph'}.")
+
+
+@app.command()
+def dump(
+    output: Annotated[Path | None, typer.Argument(help="File to write (.nq or .trig); stdout if omitted.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="nq or trig.")] = "nq",
+    store_dir: StoreOpt = None,
+) -> None:
+    """Write the whole store as N-Quads or TriG (a backup that keeps the named graphs)."""
+    from rulakg import formats
+    from rulakg.store.embedded import dump as run_dump
+
+    settings = _settings(store_dir=store_dir)
+    if output is not None and output.suffix in (".trig", ".nq"):
+        fmt = output.suffix[1:]
+    if fmt not in ("nq", "trig"):
+        err.print("[red]A dump is N-Quads (nq) or TriG (trig).[/red]")
+        raise typer.Exit(2)
+    store = _open_read_only(settings)
+    rdf_format = formats.rdf_serializer(fmt)
+    if output is None:
+        run_dump(store, sys.stdout.buffer, rdf_format)
+        sys.stdout.buffer.flush()
+    else:
+        with err.status(f"writing {output}"):
+            run_dump(store, output, rdf_format)
+        err.print(f"Wrote {output} ({output.stat().st_size} bytes).")
+
+
+@app.command()
+def stats(store_dir: StoreOpt = None, top: Annotated[int, typer.Option(help="Rows per table.")] = 30) -> None:
+    """Triples per named graph, instances per class, triples per property."""
+    from rulakg.store.embedded import stats as run_stats
+
+    settings = _settings(store_dir=store_dir)
+    result = run_stats(_open_read_only(settings))
+    console = Console()
+    for title, rows, head in (
+        ("Graphs", result.graphs, "triples"),
+        ("Classes", result.classes[:top], "instances"),
+        ("Properties", result.properties[:top], "triples"),
+    ):
+        table = Table("IRI", head, title=title)
+        for iri, n in rows:
+            table.add_row(iri, str(n))
+        console.print(table)
+    console.print(f"Total: {result.total} triples")
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Print the settings table (Markdown, as in the README) with the values in force."""
+    current = Settings()
+    print("| setting | environment variable | default | description |")
+    print("| --- | --- | --- | --- |")
+    for name, info in Settings.model_fields.items():
+        default = info.default if info.default_factory is None else "(computed)"
+        if isinstance(default, Path):
+            default = "…/" + "/".join(default.parts[-2:])
+        print(f"| `{name}` | `RULAKG_{name.upper()}` | `{default}` | {info.description} (now: `{getattr(current, name)}`) |")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""One typed settings object for the CLI, the build and the service.
+
+Every field can be set by a ``RULAKG_<NAME>`` environment variable (e.g. ``RULAKG_PORT=9000``) and
+most by a CLI flag; the README's settings table is generated from this class (``rulakg settings``).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_workers() -> int:
+    # Query workers are processes (so a timed-out query can be killed); on 2 cores 3 keeps both busy
+    # while one worker is waiting on I/O or being replaced.
+    return max(2, min(8, (os.cpu_count() or 2) + 1))
+
+
+class Settings(BaseSettings):
+    """Settings of RuLA KG; defaults give an embedded store under ``var/`` served on 127.0.0.1:8000."""
+
+    model_config = SettingsConfigDict(env_prefix="RULAKG_", extra="ignore")
+
+    # Where things are
+    ontology_dir: Path = Field(PROJECT_ROOT / "ontology", description="Folder of the ontology sources (Turtle).")
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder of the curated data sources.")
+    queries_dir: Path = Field(PROJECT_ROOT / "queries", description="Folder of the saved queries (.rq).")
+    store_dir: Path = Field(
+        PROJECT_ROOT / "var" / "store",
+        description="Folder of the on-disk Oxigraph stores; `current` links to the store being served.",
+    )
+
+    # Identity
+    base_iri: str = Field("https://w3id.org/rulakg/", description="Namespace of every IRI the graph mints.")
+    public_url: str | None = Field(
+        None, description="Public URL of the service (for the service description); default: the request's."
+    )
+
+    # Service
+    host: str = Field("127.0.0.1", description="Interface the HTTP service listens on.")
+    port: int = Field(8000, ge=0, le=65535, description="Port the HTTP service listens on.")
+    workers: int = Field(
+        default_factory=_default_workers, ge=1, le=64, description="Query worker processes (each opens the store read-only)."
+    )
+    union_default_graph: bool = Field(
+        True,
+        description="Default graph of a query = union of all graphs (public-endpoint behaviour). "
+        "False: the store's own default graph, as the SPARQL standard and the W3C tests expect.",
+    )
+    cors: bool = Field(True, description="Send CORS headers allowing reads from any origin.")
+
+    # Limits
+    query_timeout: float = Field(30.0, gt=0, description="Default query timeout in seconds.")
+    query_timeout_max: float = Field(
+        120.0, gt=0, description="Largest timeout a request may ask for with the `timeout` parameter (seconds)."
+    )
+    max_rows: int = Field(
+        0, ge=0, description="Row cap for SELECT results (0 = no cap). A capped result has the X-SPARQL-MaxRows header."
+    )
+    max_query_length: int = Field(100_000, ge=1, description="Longest accepted query text, in characters.")
+    max_body_bytes: int = Field(1_000_000, ge=1, description="Largest accepted request body, in bytes.")
+    worker_queue_wait: float = Field(
+        10.0, gt=0, description="Longest time a query waits for a free worker before a 503 (seconds)."
+    )
+
+    def store_path(self) -> Path:
+        """The store the service opens: the build's ``current`` link."""
+        return self.store_dir / "current"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

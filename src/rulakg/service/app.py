@@ -1,0 +1,55 @@
+"""The FastAPI application: routers for each capability over one store backend."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from rulakg import __version__
+from rulakg.build.builder import read_manifest
+from rulakg.config import Settings, get_settings
+from rulakg.service import errors
+from rulakg.service.routers import meta, sparql
+from rulakg.service.state import ServiceState
+from rulakg.store import QueryBackend, WorkerPool
+
+
+def create_app(settings: Settings | None = None, backend: QueryBackend | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store_root = settings.store_path()
+        if not (store_root / "oxigraph").is_dir():
+            raise RuntimeError(f"No built store at {store_root}: run `rulakg build` first.")
+        manifest = read_manifest(store_root.resolve()) or {}
+        pool = backend or WorkerPool(store_root.resolve() / "oxigraph", settings.workers)
+        await pool.start()
+        app.state.rulakg = ServiceState(settings, pool, manifest)
+        try:
+            yield
+        finally:
+            await pool.stop()
+
+    app = FastAPI(
+        title="RuLA KG",
+        version=__version__,
+        summary="Russia (and the USSR) and Latin America and the Caribbean: a knowledge graph and SPARQL 1.1 service.",
+        lifespan=lifespan,
+    )
+    if settings.cors:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["X-SPARQL-MaxRows", "Link", "Content-Disposition"],
+            max_age=86400,
+        )
+    errors.install(app)
+    app.include_router(sparql.router)
+    app.include_router(meta.router)
+    return app

@@ -1,0 +1,139 @@
+"""The SPARQL 1.1 Protocol's request side: from an HTTP request to a query request, or a precise 4xx.
+
+Implements the three query operations of the Protocol (§2.1): GET with ``query=``, POST of a form, and
+POST of ``application/sparql-query``, with ``default-graph-uri`` / ``named-graph-uri``, plus the service's
+own ``timeout`` and ``format`` parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from rulakg.config import Settings
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+class ProtocolError(Exception):
+    """A client error with its HTTP status and a message that says how to fix it."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+@dataclass
+class QueryRequest:
+    query: str | None
+    default_graph_uri: list[str] = field(default_factory=list)
+    named_graph_uri: list[str] = field(default_factory=list)
+    timeout: float | None = None
+    format: str | None = None
+    accept: str | None = None
+
+
+def _decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProtocolError(400, f"The {what} is not valid UTF-8 (byte {e.start}): send it UTF-8 encoded.") from e
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _read_body(request: Request, settings: Settings) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+        raise ProtocolError(413, f"The request body is larger than the limit of {settings.max_body_bytes} bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > settings.max_body_bytes:
+            raise ProtocolError(413, f"The request body is larger than the limit of {settings.max_body_bytes} bytes.")
+    return bytes(body)
+
+
+def _params(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ProtocolError(400, f"The parameter {name!r} was given {len(values)} times; give it once.")
+    return values[0]
+
+
+async def parse_query_request(request: Request, settings: Settings) -> QueryRequest:
+    """Read a Protocol query request; ``query`` is None for a GET with no query (service description)."""
+    raw_qs = request.scope.get("query_string", b"")
+    url_params = _params(parse_qsl(_decode(raw_qs, "query string"), keep_blank_values=True))
+    body_params: dict[str, list[str]] = {}
+    query_text: str | None
+    if request.method in ("GET", "HEAD"):
+        query_text = _single(url_params, "query")
+        if "update" in url_params:
+            raise ProtocolError(400, "SPARQL Update is not accepted on the query endpoint; send updates to /update.")
+    else:  # POST
+        media = _media_type(request)
+        body = await _read_body(request, settings)
+        if media == FORM:
+            body_params = _params(parse_qsl(_decode(body, "form body"), keep_blank_values=True))
+            if "update" in body_params:
+                raise ProtocolError(
+                    400, "SPARQL Update is not accepted on the query endpoint; send updates to /update."
+                )
+            if "query" in url_params:
+                raise ProtocolError(400, "Give the query once: in the form body, not also in the URL.")
+            query_text = _single(body_params, "query")
+            if query_text is None:
+                raise ProtocolError(400, "The form has no 'query' parameter.")
+        elif media == SPARQL_QUERY:
+            if "query" in url_params:
+                raise ProtocolError(400, "Give the query once: in the body, not also in the URL.")
+            query_text = _decode(body, "query body")
+        elif media == SPARQL_UPDATE:
+            raise ProtocolError(400, "SPARQL Update is not accepted on the query endpoint; send updates to /update.")
+        else:
+            raise ProtocolError(
+                415,
+                f"Unsupported Content-Type {media or '(none)'!r} for a query: use {FORM} (a form with a "
+                f"'query' field) or {SPARQL_QUERY} (the query as the body).",
+            )
+    params = {**url_params}
+    for k, v in body_params.items():
+        params.setdefault(k, []).extend(v)
+    if query_text is not None and len(query_text) > settings.max_query_length:
+        raise ProtocolError(
+            413, f"The query is {len(query_text)} characters long; the limit is {settings.max_query_length}."
+        )
+    timeout = None
+    raw_timeout = _single(params, "timeout")
+    if raw_timeout:
+        try:
+            timeout = float(raw_timeout)
+        except ValueError:
+            raise ProtocolError(400, f"The timeout {raw_timeout!r} is not a number of seconds.") from None
+        if not timeout > 0:
+            raise ProtocolError(400, "The timeout must be a positive number of seconds.")
+    return QueryRequest(
+        query=query_text,
+        default_graph_uri=params.get("default-graph-uri", []),
+        named_graph_uri=params.get("named-graph-uri", []),
+        timeout=timeout,
+        format=_single(params, "format") or _single(params, "output"),
+        accept=request.headers.get("accept"),
+    )

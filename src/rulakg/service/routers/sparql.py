@@ -1,0 +1,139 @@
+"""``/sparql``: the SPARQL 1.1 Protocol query endpoint (and its Service Description)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response, StreamingResponse
+
+from rulakg import formats
+from rulakg.service import description, metrics
+from rulakg.service.errors import error_response
+from rulakg.service.protocol import ProtocolError, QueryRequest, parse_query_request
+from rulakg.service.state import ServiceState
+from rulakg.store import PoolBusy, QueryFailed, QueryTimeout
+
+router = APIRouter()
+
+_DOC = """SPARQL 1.1 Protocol query operation.
+
+* `GET /sparql?query=…`, `POST` a form (`query=…`), or `POST` the query as `application/sparql-query`.
+* `default-graph-uri`, `named-graph-uri` (repeatable) set the dataset; by default the default graph is the
+  union of all named graphs (setting `union_default_graph`).
+* `format=` overrides `Accept` (json, xml, csv, tsv; ttl, nt, nq, trig, rdf, jsonld); `timeout=` (seconds)
+  lowers or raises the timeout up to the configured maximum.
+* Without a query, `GET` returns the SPARQL 1.1 Service Description.
+"""
+
+_RESPONSES = {
+    200: {
+        "description": "Query results (SELECT/ASK) or an RDF graph (CONSTRUCT/DESCRIBE)",
+        "content": {f.media_type: {} for f in formats.RESULT_FORMATS + formats.RDF_FORMATS},
+    },
+    400: {"description": "Syntax error, bad parameter, or an update sent to the query endpoint"},
+    406: {"description": "No acceptable format; the message lists the offered ones"},
+    413: {"description": "Body or query longer than the configured limit"},
+    415: {"description": "Unsupported Content-Type for a POST"},
+    503: {"description": "Query timeout, or all workers busy"},
+}
+
+
+def _state(request: Request) -> ServiceState:
+    return request.app.state.rulakg
+
+
+def _endpoint_url(request: Request, state: ServiceState) -> str:
+    if state.settings.public_url:
+        return state.settings.public_url.rstrip("/") + "/sparql"
+    return str(request.url.replace(query=""))
+
+
+def _service_description(request: Request, req: QueryRequest, state: ServiceState) -> Response:
+    fmt = formats.negotiate(req.accept, formats.RDF_FORMATS, req.format)
+    endpoint = _endpoint_url(request, state)
+    turtle = description.service_description_turtle(state.settings, endpoint, state.graphs)
+    return Response(description.render(turtle, fmt, endpoint), media_type=fmt.content_type)
+
+
+async def _guard(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Count a failure in mid-stream; re-raising aborts the connection, so the client sees a truncated body."""
+    try:
+        async for chunk in body:
+            yield chunk
+    except QueryTimeout:
+        metrics.query_timeouts_total.inc()
+        raise
+    except QueryFailed as e:
+        metrics.query_errors_total.labels(str(e.status)).inc()
+        raise
+
+
+@router.api_route(
+    "/sparql",
+    methods=["GET", "POST", "HEAD"],
+    summary="SPARQL 1.1 query endpoint",
+    description=_DOC,
+    responses=_RESPONSES,
+    tags=["SPARQL"],
+)
+async def sparql(request: Request) -> Response:
+    state = _state(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        try:
+            req = await parse_query_request(request, state.settings)
+            if req.query is None:
+                response = _service_description(request, req, state)
+            else:
+                response = await _run(request, req, state)
+        except ProtocolError as e:
+            response = error_response(e.status, str(e), e.headers)
+        except formats.NotAcceptable as e:
+            response = error_response(406, str(e))
+        except formats.UnknownFormat as e:
+            response = error_response(400, str(e))
+        status = response.status_code
+        if status >= 400:
+            metrics.query_errors_total.labels(str(status)).inc()
+        return response
+    finally:
+        metrics.requests_total.labels("sparql", str(status)).inc()
+        metrics.request_seconds.labels("sparql").observe(time.perf_counter() - started)
+
+
+async def _run(request: Request, req: QueryRequest, state: ServiceState) -> Response:
+    settings = state.settings
+    timeout = min(req.timeout or settings.query_timeout, settings.query_timeout_max)
+    payload = {
+        "query": req.query,
+        "default_graph_uri": req.default_graph_uri,
+        "named_graph_uri": req.named_graph_uri,
+        "union_default_graph": settings.union_default_graph,
+        "accept": req.accept,
+        "format": req.format,
+        "max_rows": settings.max_rows,
+    }
+    try:
+        answer = await state.backend.run(payload, timeout, settings.worker_queue_wait)
+    except QueryTimeout as e:
+        metrics.query_timeouts_total.inc()
+        return error_response(
+            503, f"{e} Simplify the query, add a LIMIT, or ask for a longer timeout with timeout= "
+            f"(at most {settings.query_timeout_max:g} s).", {"Retry-After": "1"}
+        )
+    except PoolBusy as e:
+        return error_response(503, f"{e} Try again shortly.", {"Retry-After": "2"})
+    except QueryFailed as e:
+        return error_response(e.status, str(e))
+    headers = {"Vary": "Accept"}
+    if "max_rows" in answer.head:
+        headers["X-SPARQL-MaxRows"] = str(answer.head["max_rows"])
+    media_type = answer.head["content_type"]
+    if request.method == "HEAD":
+        return Response(b"", media_type=media_type, headers=headers)
+    if answer.complete:
+        return Response(answer.prefix, media_type=media_type, headers=headers)
+    return StreamingResponse(_guard(answer.body()), media_type=media_type, headers=headers)

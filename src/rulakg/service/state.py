@@ -1,0 +1,23 @@
+"""What the running service holds: its settings, its store backend and what the build recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rulakg.config import Settings
+from rulakg.store import QueryBackend
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    backend: QueryBackend
+    manifest: dict = field(default_factory=dict)  # type: ignore[type-arg]
+
+    @property
+    def graphs(self) -> dict[str, int]:
+        return dict(self.manifest.get("graphs", {}))
+
+    @property
+    def triples(self) -> int:
+        return int(self.manifest.get("triples", 0))

@@ -1,0 +1,108 @@
+"""A light look at a SPARQL request's text, without a full parse.
+
+pyoxigraph parses queries itself but exposes nothing of the result, and the service must know three things
+before it runs one: is this an update (so the query endpoint can say where to send it), does the query
+name its own dataset (``FROM``; the union-default-graph mode must not override it), and where its outermost
+``LIMIT`` is (to apply the row cap). A tokenizer that knows comments, strings and IRIs answers all three.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<word>[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\-.\u00B7-\uFFFF]*(?::[^\s{}()<>,;]*)?|:[^\s{}()<>,;]*)
+  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """What the service needs to know of a request's text."""
+
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None when unknown
+    is_update: bool
+    has_dataset: bool  # the query has FROM / FROM NAMED clauses
+    has_service: bool  # the query calls a remote endpoint (SERVICE)
+    limit: int | None  # the outermost LIMIT, if any
+    limit_span: tuple[int, int] | None  # where that LIMIT's number is in the text
+    insert_at: int  # where an outermost LIMIT clause may be inserted
+
+
+def _tokens(text: str):
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind not in ("ws", "comment"):
+            yield kind, m.group(), m.start(), m.end()
+
+
+def inspect(text: str) -> QueryShape:
+    """Tokenize ``text`` once and report its form, dataset clauses and outermost LIMIT."""
+    form: str | None = None
+    is_update = False
+    has_dataset = False
+    has_service = False
+    depth = 0
+    limit: int | None = None
+    limit_span: tuple[int, int] | None = None
+    insert_at = len(text)
+    toks = list(_tokens(text))
+    in_prologue = True
+    for i, (kind, value, start, _end) in enumerate(toks):
+        upper = value.upper() if kind == "word" else ""
+        if in_prologue and kind == "word":
+            if upper in ("PREFIX", "BASE"):
+                continue
+            if upper in QUERY_FORMS:
+                form, in_prologue = upper, False
+                continue
+            if upper in UPDATE_KEYWORDS:
+                is_update, in_prologue = True, False
+                continue
+            if ":" not in value:
+                in_prologue = False
+        if in_prologue:
+            continue
+        if kind == "word" and upper == "SERVICE":
+            has_service = True
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+        elif depth == 0 and kind == "word":
+            if upper == "FROM":
+                has_dataset = True
+            elif upper == "LIMIT" and i + 1 < len(toks) and toks[i + 1][0] == "number":
+                limit = int(float(toks[i + 1][1]))
+                limit_span = (toks[i + 1][2], toks[i + 1][3])
+            elif upper == "VALUES" and form is not None:
+                insert_at = start
+    return QueryShape(form, is_update, has_dataset, has_service, limit, limit_span, insert_at)
+
+
+def cap_rows(text: str, cap: int, shape: QueryShape | None = None) -> tuple[str, bool]:
+    """Lower (or add) the outermost LIMIT of a SELECT query to ``cap``; say whether the cap was applied."""
+    shape = shape or inspect(text)
+    if cap <= 0 or shape.form != "SELECT":
+        return text, False
+    if shape.limit is not None and shape.limit_span is not None:
+        if shape.limit <= cap:
+            return text, False
+        a, b = shape.limit_span
+        return text[:a] + str(cap) + text[b:], True
+    at = shape.insert_at
+    return f"{text[:at]}\nLIMIT {cap}\n{text[at:]}", True

@@ -1,0 +1,26 @@
+"""The store behind the service: one small interface, an embedded Oxigraph implementation today.
+
+A backend runs a SPARQL request (query text, dataset, accepted formats) within a timeout and returns its
+answer already serialized, streaming. ``WorkerPool`` runs queries in worker processes over the on-disk
+store; a remote SPARQL server would implement the same ``QueryBackend`` protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from rulakg.store.pool import PoolBusy, QueryAnswer, QueryFailed, QueryTimeout, WorkerPool
+
+
+class QueryBackend(Protocol):
+    """What the HTTP layer needs from a store."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def run(self, request: dict[str, Any], timeout: float, queue_wait: float) -> QueryAnswer: ...
+
+    @property
+    def alive(self) -> int: ...
+
+
+__all__ = ["PoolBusy", "QueryAnswer", "QueryBackend", "QueryFailed", "QueryTimeout", "WorkerPool"]

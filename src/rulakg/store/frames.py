@@ -1,0 +1,51 @@
+"""The framing used between the service and its query workers over a Unix socket.
+
+A frame is one kind byte, a 4-byte big-endian length and the payload. A query is one ``REQUEST`` frame;
+the answer is ``HEAD`` (chosen media type and flags) then ``DATA`` frames then ``END``, or ``ERROR``
+(before or in the middle of the data).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+from typing import Any
+
+HELLO = b"I"
+REQUEST = b"R"
+HEAD = b"H"
+DATA = b"D"
+ERROR = b"E"
+END = b"Z"
+
+_HEADER = struct.Struct(">cI")
+HEADER_SIZE = _HEADER.size
+
+
+def frame(kind: bytes, payload: bytes = b"") -> bytes:
+    return _HEADER.pack(kind, len(payload)) + payload
+
+
+def json_frame(kind: bytes, obj: Any) -> bytes:
+    return frame(kind, json.dumps(obj).encode())
+
+
+def parse_header(header: bytes) -> tuple[bytes, int]:
+    return _HEADER.unpack(header)
+
+
+def recv_exact(sock: socket.socket, n: int) -> bytes:
+    """Blocking read of exactly ``n`` bytes; ``EOFError`` when the peer has gone."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("peer closed the connection")
+        buf += chunk
+    return bytes(buf)
+
+
+def recv_frame(sock: socket.socket) -> tuple[bytes, bytes]:
+    kind, length = parse_header(recv_exact(sock, HEADER_SIZE))
+    return kind, recv_exact(sock, length) if length else b""

@@ -1,0 +1,223 @@
+"""A pool of query worker processes, driven from the service's event loop.
+
+Each worker opens the store read-only and takes one query at a time. The pool hands a query to an idle
+worker, relays its framed answer as an async stream, and kills (then replaces) a worker whose query runs
+past its deadline or whose client went away, which is the only way to stop a pyoxigraph query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rulakg.store import frames
+
+
+class QueryTimeout(Exception):
+    """The query ran past its deadline and its worker was stopped."""
+
+
+class PoolBusy(Exception):
+    """No worker became free within the configured wait."""
+
+
+class QueryFailed(Exception):
+    """The worker reported an error for the client (status, message)."""
+
+    def __init__(self, status: int, message: str, details: dict[str, Any]):
+        super().__init__(message)
+        self.status = status
+        self.details = details
+
+
+@dataclass
+class _Worker:
+    proc: subprocess.Popen[bytes]
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+
+    async def read_frame(self) -> tuple[bytes, bytes]:
+        kind, length = frames.parse_header(await self.reader.readexactly(frames.HEADER_SIZE))
+        return kind, (await self.reader.readexactly(length)) if length else b""
+
+
+@dataclass
+class QueryAnswer:
+    """A query's answer: the head (media type, flags) and the body, whole or still streaming."""
+
+    head: dict[str, Any]
+    prefix: bytes
+    complete: bool
+    _rest: AsyncIterator[bytes] | None = field(default=None, repr=False)
+
+    async def body(self) -> AsyncIterator[bytes]:
+        if self.prefix:
+            yield self.prefix
+        if self._rest is not None:
+            async for chunk in self._rest:
+                yield chunk
+
+
+class WorkerPool:
+    """Worker processes over one on-disk store."""
+
+    def __init__(self, store_path: Path, size: int, *, startup_timeout: float = 60.0):
+        self.store_path = Path(store_path)
+        self.size = size
+        self.startup_timeout = startup_timeout
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._pending: dict[int, asyncio.Future[_Worker]] = {}
+        self._procs: dict[int, subprocess.Popen[bytes]] = {}
+        self._tmp = tempfile.TemporaryDirectory(prefix="rulakg-")
+        self._socket_path = os.path.join(self._tmp.name, "workers.sock")
+        self._server: asyncio.base_events.Server | None = None
+        self._closing = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.kills = 0
+
+    # life cycle ---------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._server = await asyncio.start_unix_server(self._on_connect, path=self._socket_path)
+        await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+
+    async def stop(self) -> None:
+        self._closing = True
+        for proc in list(self._procs.values()):
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        for proc in list(self._procs.values()):
+            await asyncio.to_thread(proc.wait)
+        if self._server is not None:
+            self._server.close()
+        self._tmp.cleanup()
+
+    @property
+    def alive(self) -> int:
+        return sum(1 for p in self._procs.values() if p.poll() is None)
+
+    async def _spawn(self) -> None:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rulakg.store.worker", str(self.store_path), self._socket_path],
+            stdin=subprocess.DEVNULL,
+        )
+        fut: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._pending[proc.pid] = fut
+        self._procs[proc.pid] = proc
+        try:
+            worker = await asyncio.wait_for(fut, self.startup_timeout)
+        except TimeoutError:
+            proc.kill()
+            self._procs.pop(proc.pid, None)
+            code = proc.poll()
+            raise RuntimeError(
+                f"A query worker did not start within {self.startup_timeout:.0f} s (exit code {code}); "
+                f"is {self.store_path} a built store? Run `rulakg build`."
+            ) from None
+        finally:
+            self._pending.pop(proc.pid, None)
+        self._idle.put_nowait(worker)
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        kind, length = frames.parse_header(await reader.readexactly(frames.HEADER_SIZE))
+        hello = json.loads(await reader.readexactly(length))
+        fut = self._pending.get(hello["pid"])
+        proc = self._procs.get(hello["pid"])
+        if kind != frames.HELLO or fut is None or proc is None:
+            writer.close()
+            return
+        fut.set_result(_Worker(proc, reader, writer))
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill a worker whose query must stop, and start its replacement in the background."""
+        self.kills += 1
+        with contextlib.suppress(ProcessLookupError):
+            worker.proc.kill()
+        worker.writer.close()
+        self._procs.pop(worker.proc.pid, None)
+
+        async def reap_and_replace() -> None:
+            await asyncio.to_thread(worker.proc.wait)
+            if not self._closing:
+                await self._spawn()
+
+        task = asyncio.create_task(reap_and_replace())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # queries ------------------------------------------------------------------------------------------
+    async def run(self, request: dict[str, Any], timeout: float, queue_wait: float) -> QueryAnswer:
+        """Run a query on a free worker; return once its head is known (the body may still stream)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), min(queue_wait, timeout))
+        except TimeoutError:
+            raise PoolBusy(f"All {self.size} query workers stayed busy for {min(queue_wait, timeout):.1f} s.") from None
+        worker.writer.write(frames.json_frame(frames.REQUEST, request))
+        finished = False
+        try:
+            kind, payload = await asyncio.wait_for(worker.read_frame(), deadline - loop.time())
+            if kind == frames.ERROR:
+                finished = True
+                self._idle.put_nowait(worker)
+                err = json.loads(payload)
+                raise QueryFailed(err.pop("status"), err.pop("message"), err)
+            head = json.loads(payload)
+            # Gather what is already there: a small answer goes out whole, with a Content-Length.
+            prefix = bytearray()
+            while len(prefix) < 256 * 1024:
+                kind, payload = await asyncio.wait_for(worker.read_frame(), deadline - loop.time())
+                if kind == frames.DATA:
+                    prefix += payload
+                    continue
+                if kind == frames.END:
+                    finished = True
+                    self._idle.put_nowait(worker)
+                    return QueryAnswer(head, bytes(prefix), complete=True)
+                err = json.loads(payload)  # an error after the head: nothing valid was sent yet
+                finished = True
+                self._idle.put_nowait(worker)
+                raise QueryFailed(err.pop("status"), err.pop("message"), err)
+            finished = True  # the stream below owns the worker from here
+            return QueryAnswer(head, bytes(prefix), complete=False, _rest=self._stream(worker, deadline))
+        except TimeoutError:
+            raise QueryTimeout(f"The query was stopped after {timeout:g} s (its timeout).") from None
+        except (asyncio.IncompleteReadError, ConnectionError) as e:
+            raise QueryFailed(500, f"The query worker died while answering ({e}); it has been replaced.", {}) from e
+        finally:
+            if not finished:
+                self._discard(worker)
+
+    async def _stream(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        done = False
+        try:
+            while True:
+                kind, payload = await asyncio.wait_for(worker.read_frame(), deadline - loop.time())
+                if kind == frames.DATA:
+                    yield payload
+                elif kind == frames.END:
+                    done = True
+                    self._idle.put_nowait(worker)
+                    return
+                else:
+                    done = True
+                    self._idle.put_nowait(worker)
+                    raise QueryFailed(500, json.loads(payload).get("message", "error"), {})
+        finally:
+            if not done:  # timed out, client gone, or worker died: stop the query
+                self._discard(worker)
+
+
+def wait_ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000

@@ -1,0 +1,155 @@
+"""A query worker: a process that opens the store read-only and answers queries over a Unix socket.
+
+Queries run in separate processes because pyoxigraph cannot cancel a running query: a query past its
+timeout is stopped by killing its worker. Results are serialized here by pyoxigraph itself and streamed
+in frames, so neither this process nor the service holds a large result in memory: ``sendall`` blocks
+while the service (and behind it the HTTP client) is not reading, which is the back-pressure.
+
+Run as ``python -m rulakg.store.worker STORE_PATH SOCKET_PATH``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from typing import Any
+
+from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store
+
+from rulakg import formats
+from rulakg.sparql_text import cap_rows, inspect
+from rulakg.store import frames
+
+CHUNK = 64 * 1024
+
+
+class QueryError(Exception):
+    """An error to report to the client with an HTTP status."""
+
+    def __init__(self, status: int, message: str, **extra: Any):
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+class FrameWriter:
+    """A binary file-like sink for pyoxigraph serializers that sends frames in chunks.
+
+    The head frame is sent with the first chunk, so an error raised before any output still becomes a
+    clean error response with its own status.
+    """
+
+    def __init__(self, sock: socket.socket, head: dict[str, Any]):
+        self.sock = sock
+        self.head = head
+        self.buf = bytearray()
+        self.started = False
+
+    def write(self, data: bytes) -> int:
+        self.buf += data
+        if len(self.buf) >= CHUNK:
+            self._send(end=False)
+        return len(data)
+
+    def flush(self) -> None:  # pyoxigraph calls it when done; chunking is ours
+        pass
+
+    def _send(self, end: bool) -> None:
+        out = bytearray()
+        if not self.started:
+            out += frames.json_frame(frames.HEAD, self.head)
+            self.started = True
+        if self.buf:
+            out += frames.frame(frames.DATA, bytes(self.buf))
+            self.buf.clear()
+        if end:
+            out += frames.frame(frames.END)
+        self.sock.sendall(out)
+
+    def close(self) -> None:
+        self._send(end=True)
+
+
+def _dataset_kwargs(req: dict[str, Any], has_dataset: bool) -> dict[str, Any]:
+    """Map the protocol's dataset parameters and the union-graph setting to ``Store.query`` arguments."""
+    default_graphs = req.get("default_graph_uri") or []
+    named_graphs = req.get("named_graph_uri") or []
+    try:
+        if default_graphs or named_graphs:
+            # The protocol's dataset replaces the query's own (SPARQL 1.1 Protocol, 2.1.4).
+            return {
+                "default_graph": [NamedNode(g) for g in default_graphs],
+                "named_graphs": [NamedNode(g) for g in named_graphs],
+            }
+    except ValueError as e:
+        raise QueryError(400, f"Invalid graph IRI in default-graph-uri or named-graph-uri: {e}") from e
+    if req.get("union_default_graph") and not has_dataset:
+        return {"use_default_graph_as_union": True}
+    return {}
+
+
+def run_query(store: Store, req: dict[str, Any], sock: socket.socket) -> None:
+    """Evaluate one request and stream its answer; raise ``QueryError`` for a client-visible error."""
+    text: str = req["query"]
+    shape = inspect(text)
+    if shape.is_update:
+        raise QueryError(
+            400,
+            "This is a SPARQL Update request; the query endpoint only runs queries "
+            "(SELECT, ASK, CONSTRUCT, DESCRIBE). Send updates to the update endpoint.",
+        )
+    text, capped = cap_rows(text, int(req.get("max_rows") or 0), shape)
+    kwargs = _dataset_kwargs(req, shape.has_dataset)
+    try:
+        result = store.query(text, base_iri=req.get("base_iri"), **kwargs)
+        if isinstance(result, QuerySolutions | QueryBoolean):
+            offered, kind = formats.RESULT_FORMATS, "results"
+        else:
+            offered, kind = formats.RDF_FORMATS, "graph"
+        fmt = formats.negotiate(req.get("accept"), offered, req.get("format"))
+        head = {"content_type": fmt.content_type, "kind": kind, "format": fmt.key}
+        if capped:
+            head["max_rows"] = int(req["max_rows"])
+        writer = FrameWriter(sock, head)
+        serializer = formats.results_serializer(fmt.key) if kind == "results" else formats.rdf_serializer(fmt.key)
+        result.serialize(writer, serializer)
+        writer.close()
+    except formats.NotAcceptable as e:
+        raise QueryError(406, str(e), offered=[f.media_type for f in e.offered]) from e
+    except formats.UnknownFormat as e:
+        raise QueryError(400, str(e)) from e
+    except SyntaxError as e:
+        raise QueryError(400, f"SPARQL syntax error: {e}") from e
+    except OSError as e:
+        if shape.has_service:
+            raise QueryError(502, f"A SERVICE call failed: {e}") from e
+        raise QueryError(500, f"Store error: {e}") from e
+    except (RuntimeError, ValueError, TypeError) as e:
+        raise QueryError(400, f"The query could not be evaluated: {e}") from e
+
+
+def serve(store_path: str, socket_path: str) -> None:
+    store = Store.read_only(store_path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(socket_path)
+    sock.sendall(frames.json_frame(frames.HELLO, {"pid": os.getpid()}))
+    while True:
+        try:
+            kind, payload = frames.recv_frame(sock)
+        except EOFError:
+            return
+        if kind != frames.REQUEST:
+            continue
+        req = json.loads(payload)
+        try:
+            run_query(store, req, sock)
+        except QueryError as e:
+            sock.sendall(frames.json_frame(frames.ERROR, {"status": e.status, "message": str(e), **e.extra}))
+        except BrokenPipeError:
+            return
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.argv[2])
