@@ -96,6 +96,7 @@ def query(
     from pyoxigraph import QueryBoolean, QuerySolutions
 
     from rulakg import formats
+    from rulakg.prefixes import PREFIXES
 
     settings = _settings(store_dir=store_dir, union_default_graph=union)
     if sparql is None or sparql == "-":
@@ -106,7 +107,7 @@ def query(
         text = sparql
     store = _open_read_only(settings)
     try:
-        result = store.query(text, use_default_graph_as_union=settings.union_default_graph)
+        result = store.query(text, use_default_graph_as_union=settings.union_default_graph, prefixes=PREFIXES)
     except SyntaxError as e:
         err.print(f"[red]SPARQL syntax error:[/red] {e}")
         raise typer.Exit(2) from None
@@ -221,16 +222,22 @@ def stats(store_dir: StoreOpt = None, top: Annotated[int, typer.Option(help="Row
 
 
 @app.command("settings")
-def show_settings() -> None:
-    """Print the settings table (Markdown, as in the README) with the values in force."""
+def show_settings(
+    values: Annotated[bool, typer.Option("--values/--no-values", help="Show the values in force.")] = True,
+) -> None:
+    """Print the settings table (Markdown, as in the README), with the values in force."""
+    from rulakg.config import PROJECT_ROOT
+
     current = Settings()
-    print("| setting | environment variable | default | description |")
-    print("| --- | --- | --- | --- |")
+    head = "| setting | environment variable | default | description |"
+    print(head[:-1] + "| now |" if values else head)
+    print("| --- " * (5 if values else 4) + "|")
     for name, info in Settings.model_fields.items():
-        default = info.default if info.default_factory is None else "(computed)"
+        default = info.default if info.default_factory is None else "CPU count + 1 (2–8)"
         if isinstance(default, Path):
-            default = "…/" + "/".join(default.parts[-2:])
-        print(f"| `{name}` | `RULAKG_{name.upper()}` | `{default}` | {info.description} (now: `{getattr(current, name)}`) |")
+            default = default.relative_to(PROJECT_ROOT) if default.is_relative_to(PROJECT_ROOT) else default
+        row = f"| `{name}` | `RULAKG_{name.upper()}` | `{default}` | {info.description} |"
+        print(row + f" `{getattr(current, name)}` |" if values else row)
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ RESULT_FORMATS: tuple[Format, ...] = (
     Format("tsv", "text/tab-separated-values", (), (), True),
 )
 RDF_FORMATS: tuple[Format, ...] = (
-    Format("ttl", "text/turtle", ("application/x-turtle",), ("turtle",), True),
+    Format("ttl", "text/turtle", ("application/x-turtle",), ("turtle", "n3"), True),  # Turtle is N3 too
     Format("nt", "application/n-triples", ("text/plain",), ("ntriples", "n-triples"), False),
     Format("nq", "application/n-quads", ("text/x-nquads",), ("nquads", "n-quads"), False),
     Format("trig", "application/trig", (), (), False),
@@ -130,7 +130,8 @@ def _specificity(media_range: str, fmt: Format) -> int:
     if media_range == "*/*":
         return 0
     main, _, sub = media_range.partition("/")
-    if sub == "*" and any(t.split("/")[0] == main for t in (fmt.media_type, *fmt.aliases)):
+    # type/* matches the media type actually sent, not an alias (text/* must not get sparql-results+xml).
+    if sub == "*" and fmt.media_type.split("/")[0] == main:
         return 1
     return -1
 

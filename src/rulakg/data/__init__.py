@@ -18,3 +18,12 @@ if TYPE_CHECKING:
 Mapper = Callable[[Path, "Settings"], Iterable[Triple]]
 
 mappers: dict[str, Mapper] = {}
+
+
+def _register() -> None:
+    from rulakg.data.article_mapping import compile_article
+
+    mappers["article"] = compile_article
+
+
+_register()

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 
 from rulakg.config import Settings
+from rulakg.formats import RDF_FORMATS, RESULT_FORMATS
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -77,6 +78,14 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
     return values[0]
 
 
+def _format_param(params: dict[str, list[str]]) -> str | None:
+    """The ``format=`` (or ``output=``) override. SPARQLWrapper sends it repeated (e.g. ``format=rdf+xml&format=
+    application/rdf+xml``, and ``output=`` alike): take the first value that names a format, else the first."""
+    values = params.get("format", []) + params.get("output", [])
+    known = {n for f in RESULT_FORMATS + RDF_FORMATS for n in (f.key, f.media_type, *f.names, *f.aliases)}
+    return next((v for v in values if v.strip().lower() in known), values[0] if values else None)
+
+
 async def parse_query_request(request: Request, settings: Settings) -> QueryRequest:
     """Read a Protocol query request; ``query`` is None for a GET with no query (service description)."""
     raw_qs = request.scope.get("query_string", b"")
@@ -134,6 +143,6 @@ async def parse_query_request(request: Request, settings: Settings) -> QueryRequ
         default_graph_uri=params.get("default-graph-uri", []),
         named_graph_uri=params.get("named-graph-uri", []),
         timeout=timeout,
-        format=_single(params, "format") or _single(params, "output"),
+        format=_format_param(params),
         accept=request.headers.get("accept"),
     )

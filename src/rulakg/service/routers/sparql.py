@@ -115,6 +115,8 @@ async def _run(request: Request, req: QueryRequest, state: ServiceState) -> Resp
         "accept": req.accept,
         "format": req.format,
         "max_rows": settings.max_rows,
+        # The service's base IRI for relative IRIs in a query without BASE (Protocol 2.1.4: the endpoint).
+        "base_iri": _endpoint_url(request, state),
     }
     try:
         answer = await state.backend.run(payload, timeout, settings.worker_queue_wait)
