@@ -240,6 +240,24 @@ def show_settings(
         print(row + f" `{getattr(current, name)}` |" if values else row)
 
 
+@app.command("data-readme")
+def data_readme(check: Annotated[bool, typer.Option("--check", help="Only check; exit 1 if out of date.")] = False) -> None:
+    """Regenerate the table of counts per class in data/README.md from the curated tables."""
+    from rulakg.data.article_mapping import compile_article
+    from rulakg.data.report import counts_markdown, replace_block
+
+    settings = _settings()
+    readme = settings.data_dir / "README.md"
+    updated = replace_block(readme, counts_markdown(compile_article(settings.data_dir / "article", settings)))
+    if check:
+        if updated != readme.read_text(encoding="utf-8"):
+            err.print("data/README.md: the counts table is out of date; run `rulakg data-readme`.")
+            raise typer.Exit(1)
+        return
+    readme.write_text(updated, encoding="utf-8")
+    err.print(f"Updated {readme}")
+
+
 def main() -> None:
     app()
 

@@ -550,6 +550,10 @@ def _mismatch(expected: Result, actual: Result, query: str, by_value: bool) -> s
     return None
 
 
+class ColumnOrderMismatch(ResultMismatch):
+    """The answer is the expected one but its columns (variables) come in another order."""
+
+
 def check(expected: Result, actual: Result, query: str, context: str = "") -> None:
     """Raise ``ResultMismatch`` unless ``actual`` is the expected answer, compared term by term;
     ``LexicalFormMismatch`` when it only differs in lexical forms of numeric / boolean literals."""

@@ -16,6 +16,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from rulakg.config import Settings
 from rulakg.data.article_text import QuoteNotFound, load_article, locate, split_quotes
+from rulakg.data.labels import fact_labels
 from rulakg.data.mapping import (
     RDF_TYPE,
     XSD,
@@ -26,6 +27,7 @@ from rulakg.data.mapping import (
     Lit,
     MappingError,
     Ref,
+    Rule,
     Table,
     read_rows,
 )
@@ -259,6 +261,38 @@ def _claimed_by(value: str, ctx: Context) -> Iterator[Triple]:
         yield Triple(ctx.subject, NamedNode(R + "claimedBy"), ctx.resolve(ref, None))
 
 
+def _vote_node(ctx: Context, resolution_id: str | None = None) -> NamedNode:
+    """The roll-call vote on a resolution: its own node (an event), apart from the resolution (a document)."""
+    return ctx.iri("vote", resolution_id or ctx.row["id"])
+
+
+def _on_vote(rule: Rule) -> Custom:
+    """Apply a column's rule to the roll-call vote of the row's resolution rather than to the resolution."""
+
+    def fn(value: str, ctx: Context) -> Iterator[Triple]:
+        yield from rule.triples(value, Context(ctx.iri, ctx.resolve, _vote_node(ctx), ctx.row, ctx.where))
+
+    return Custom(fn)
+
+
+def _roll_call(value: str, ctx: Context) -> Iterator[Triple]:
+    vote = _vote_node(ctx)
+    yield Triple(ctx.subject, NamedNode(R + "draftSymbol"), Literal(value))
+    yield Triple(vote, RDF_TYPE, NamedNode(R + "RollCallVote"))
+    yield Triple(vote, NamedNode(R + "onResolution"), ctx.subject)
+    yield Triple(vote, NamedNode(RDFS + "label"), Literal(f"Vote on draft resolution {value}", language="en"))
+    yield Triple(vote, NamedNode(RDFS + "label"), Literal(f"Votación del proyecto de resolución {value}", language="es"))
+    yield Triple(vote, NamedNode(PROV + "wasDerivedFrom"), NamedNode(f"{ctx.subject.value.replace('/id/resolution/', '/id/citation/resolution-')}-1"))
+
+
+def _cast_in_vote(value: str, ctx: Context) -> Iterator[Triple]:
+    resolution = ctx.resolve(value, "resolution")
+    yield Triple(ctx.subject, NamedNode(R + "onResolution"), resolution)
+    vote = _vote_node(ctx, value)
+    yield Triple(ctx.subject, NamedNode(R + "inVote"), vote)
+    yield Triple(vote, NamedNode(R + "hasVoteCast"), ctx.subject)
+
+
 COMMON_FACT = {"quote", "status", "confidence", "note"}
 
 TABLES: tuple[Table, ...] = (
@@ -318,15 +352,16 @@ TABLES: tuple[Table, ...] = (
         "un_resolutions.csv", "resolution", classes=(R + "UNResolution",), entity=True,
         columns={
             "label_en": Lit(RDFS + "label", lang="en"), "label_es": Lit(RDFS + "label", lang="es"), "qid": QID,
-            "draft_symbol": Lit(R + "draftSymbol"), "adopted_symbol": Lit(R + "adoptedSymbol"),
-            "body": Ref(R + "issuedBy", "organisation"), "date": _date("date_text"),
+            "draft_symbol": Custom(_roll_call), "adopted_symbol": Lit(R + "adoptedSymbol"),
+            "body": _on_vote(Ref(R + "votingBody", "organisation", many=False)), "date": _on_vote(_date("date_text")),
             "subject": Ref(R + "about"),
-            "yes": Lit(R + "yesCount", XSD + "nonNegativeInteger"), "no": Lit(R + "noCount", XSD + "nonNegativeInteger"),
-            "abstain": Lit(R + "abstainCount", XSD + "nonNegativeInteger"),
-            "absent": Lit(R + "absentCount", XSD + "nonNegativeInteger"),
-            "lac_yes": Lit(R + "lacYesCount", XSD + "nonNegativeInteger"),
-            "lac_no": Lit(R + "lacNoCount", XSD + "nonNegativeInteger"),
-            "lac_abstain": Lit(R + "lacAbstainCount", XSD + "nonNegativeInteger"),
+            "yes": _on_vote(Lit(R + "yesCount", XSD + "nonNegativeInteger")),
+            "no": _on_vote(Lit(R + "noCount", XSD + "nonNegativeInteger")),
+            "abstain": _on_vote(Lit(R + "abstainCount", XSD + "nonNegativeInteger")),
+            "absent": _on_vote(Lit(R + "absentCount", XSD + "nonNegativeInteger")),
+            "lac_yes": _on_vote(Lit(R + "lacYesCount", XSD + "nonNegativeInteger")),
+            "lac_no": _on_vote(Lit(R + "lacNoCount", XSD + "nonNegativeInteger")),
+            "lac_abstain": _on_vote(Lit(R + "lacAbstainCount", XSD + "nonNegativeInteger")),
             "session": Lit(R + "session", XSD + "integer"),
         },
         ignore=frozenset({"date_text"}),
@@ -334,7 +369,7 @@ TABLES: tuple[Table, ...] = (
     Table(
         "vote_casts.csv", "vote-cast", classes=(R + "VoteCast",),
         columns={
-            "resolution": Ref(R + "onResolution", "resolution", many=False), "state": Ref(R + "voter", "state", many=False),
+            "resolution": Custom(_cast_in_vote), "state": Ref(R + "voter", "state", many=False),
             "vote": Concept(R + "voteOption", R + "vote-", frozenset({"yes", "no", "abstain", "absent"})),
         },
     ),
@@ -494,6 +529,18 @@ def compile_article(folder: Path, settings: Settings) -> Iterator[Triple]:
                 raise MappingError(f"{table.file}: id {row['id']!r} is also used by another table")
             index[row["id"]] = (table.kind, iri(table.kind, row["id"]))
 
+    labels: dict[tuple[str, str], str] = {}
+    for table, rows in tables:
+        for row in rows:
+            for lang in ("en", "es"):
+                if row.get(f"label_{lang}"):
+                    labels[(row["id"], lang)] = row[f"label_{lang}"]
+            if row.get("draft_symbol"):
+                labels[(row["id"], "en")] = labels[(row["id"], "es")] = row["draft_symbol"]
+
+    def lookup(ident: str, lang: str) -> str:
+        return labels.get((ident, lang)) or labels.get((ident, "en")) or ident
+
     yield from article_document(settings, folder)
     for table, rows in tables:
         for row in rows:
@@ -515,6 +562,11 @@ def compile_article(folder: Path, settings: Settings) -> Iterator[Triple]:
             for cls in classes:
                 yield Triple(subject, RDF_TYPE, NamedNode(cls))
             yield Triple(subject, NamedNode(R + "localId"), Literal(row["id"]))
+            generated = fact_labels(table.kind, row, lookup)
+            if generated:
+                for text, lang in zip(generated, ("en", "es"), strict=True):
+                    if text:
+                        yield Triple(subject, NamedNode(RDFS + "label"), Literal(text, language=lang))
             for column, value in row.items():
                 if not value or column in COMMON_FACT or column == "id" or column in table.ignore:
                     continue

@@ -186,8 +186,8 @@ def materialise(graph: GraphInput, *, ontology: rdflib.Graph | None = None) -> r
             succ: dict = defaultdict(set)
             for s, o in by_pred.get(p, ()):
                 succ[s].add(o)
-            for s in list(succ):
-                for reach in _closure({**succ, s: succ[s]}).get(s, ()):
+            for s, reachable in _closure(succ).items():
+                for reach in reachable:
                     changed |= add((s, p, reach))
         for prop, ((p1, inv1), (p2, inv2)) in chains:
             first = [(o, s) if inv1 else (s, o) for s, o in by_pred.get(p1, ())]

@@ -107,14 +107,19 @@ def validate(
 ) -> ValidationReport:
     """Validate data (a graph, a dataset, a path or a list of paths) against the RuLA KG shapes.
 
-    The ontology is used as pyshacl's ``ont_graph`` so that sub-class instances are targeted and
-    ``sh:class`` checks see the class hierarchy; no OWL/RDFS inference is run (that is the reasoner's job).
+    The ontology is merged into the data so that sub-class instances are targeted, ``sh:class`` checks see the
+    class hierarchy and the controlled values (SKOS concepts) are known; no OWL/RDFS inference is run (that is
+    the reasoner's job).
     """
     data_graph = as_graph(data)
     ont = ontology if ontology is not None else load_ontology()
     shp = shapes if shapes is not None else load_shapes()
+    # The ontology is merged in whole (not passed as pyshacl's ont_graph, which copies only class and property
+    # axioms): shapes need its concept individuals too (rula:vote-no is a skos:Concept).
+    for t in ont:
+        data_graph.add(t)
     conforms, results, _text = pyshacl.validate(
-        data_graph, shacl_graph=shp, ont_graph=ont, inference="none", abort_on_first=False,
+        data_graph, shacl_graph=shp, inference="none", abort_on_first=False,
         allow_warnings=True, allow_infos=True,
     )
     violations: list[Violation] = []
@@ -130,9 +135,9 @@ def validate(
             path=short(results.value(res, SH.resultPath)),
             message=(english or messages or [short(component)])[0],
             shape=short(node_shape),
-            severity=short(results.value(res, SH.resultSeverity)).split("#")[-1].replace("<", "").replace(">", ""),
+            severity=str(results.value(res, SH.resultSeverity)).split("#")[-1],
             value=short(results.value(res, SH.value)),
-            constraint=short(component).split("#")[-1].rstrip(">"),
+            constraint=str(component).split("#")[-1],
         ))
     violations.sort(key=lambda v: (v.shape, v.focus_node, v.path, v.message))
     return ValidationReport(conforms=bool(conforms), violations=violations, results_graph=results)
