@@ -46,7 +46,9 @@ def build(
     if result.skipped:
         err.print(f"Inputs unchanged: the current store is up to date ({result.triples} triples).")
     else:
-        err.print(f"Built {result.path} in {result.seconds:.1f} s: {result.triples} triples in {len(result.graphs)} graphs.")
+        err.print(
+            f"Built {result.path} in {result.seconds:.1f} s: {result.triples} triples in {len(result.graphs)} graphs."
+        )
 
 
 @app.command()
@@ -87,9 +89,15 @@ def _open_read_only(settings: Settings):  # type: ignore[no-untyped-def]
 
 @app.command()
 def query(
-    sparql: Annotated[str | None, typer.Argument(help="The query, @FILE to read it from a file, or - for stdin.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, xml, csv, tsv; ttl, nt, nq, trig, rdf, jsonld.")] = "table",
-    union: Annotated[bool | None, typer.Option("--union/--no-union", help="Default graph = union of all graphs.")] = None,
+    sparql: Annotated[
+        str | None, typer.Argument(help="The query, @FILE to read it from a file, or - for stdin.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, xml, csv, tsv; ttl, nt, nq, trig, rdf, jsonld.")
+    ] = "table",
+    union: Annotated[
+        bool | None, typer.Option("--union/--no-union", help="Default graph = union of all graphs.")
+    ] = None,
     store_dir: StoreOpt = None,
 ) -> None:
     """Run a SPARQL query on the store and print the result."""
@@ -143,8 +151,12 @@ def query(
 
 @app.command()
 def load(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="RDF file (.ttl .nt .nq .trig .rdf .jsonld, .gz too).")],
-    graph: Annotated[str | None, typer.Option(help="Named graph IRI for the triples (default: the default graph).")] = None,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="RDF file (.ttl .nt .nq .trig .rdf .jsonld, .gz too).")
+    ],
+    graph: Annotated[
+        str | None, typer.Option(help="Named graph IRI for the triples (default: the default graph).")
+    ] = None,
     base: Annotated[str | None, typer.Option(help="Base IRI for relative IRIs.")] = None,
     store_dir: StoreOpt = None,
 ) -> None:
@@ -241,7 +253,9 @@ def show_settings(
 
 
 @app.command("data-readme")
-def data_readme(check: Annotated[bool, typer.Option("--check", help="Only check; exit 1 if out of date.")] = False) -> None:
+def data_readme(
+    check: Annotated[bool, typer.Option("--check", help="Only check; exit 1 if out of date.")] = False,
+) -> None:
     """Regenerate the table of counts per class in data/README.md from the curated tables."""
     from rulakg.data.article_mapping import compile_article
     from rulakg.data.report import counts_markdown, replace_block

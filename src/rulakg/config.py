@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+
 def _project_root() -> Path:
     """The checkout (editable install) or else the working directory (an installed package, a container)."""
     checkout = Path(__file__).resolve().parents[2]
@@ -52,7 +53,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface the HTTP service listens on.")
     port: int = Field(8000, ge=0, le=65535, description="Port the HTTP service listens on.")
     workers: int = Field(
-        default_factory=_default_workers, ge=1, le=64, description="Query worker processes (each opens the store read-only)."
+        default_factory=_default_workers,
+        ge=1,
+        le=64,
+        description="Query worker processes (each opens the store read-only).",
     )
     union_default_graph: bool = Field(
         True,

@@ -88,9 +88,7 @@ def _swap_current(store_dir: Path, target: Path) -> None:
 
 
 def _prune(store_dir: Path, keep: Path) -> None:
-    builds = sorted(
-        (p for p in store_dir.glob("build-*") if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime
-    )
+    builds = sorted((p for p in store_dir.glob("build-*") if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime)
     for old in builds[: max(0, len(builds) - KEEP_OLD_BUILDS)]:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -133,9 +131,7 @@ def build(
             except SyntaxError as e:
                 raise BuildError(f"{source.name}: {e}") from e
             graphs[source.graph] = int(
-                next(iter(store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{source.graph}> {{ ?s ?p ?o }} }}")))[
-                    0
-                ].value
+                next(iter(store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{source.graph}> {{ ?s ?p ?o }} }}")))[0].value
             )
         problems = [p for check in checks for p in check(store, sources, settings)]
         if problems:

@@ -114,4 +114,3 @@ def discover(settings: Settings) -> list[Source]:
 
             sources.append(Source(folder.name, graph_iri(settings, folder.name), (*rdf, *tables), produce))
     return sources
-

@@ -148,17 +148,46 @@ COOPERATION_TYPES = {
     "military-assistance": "donation",
 }
 SUBJECT_AREAS = {
-    "energy": "energy", "nuclear": "nuclear", "arms": "military-technical", "military": "military-technical",
-    "air-defence": "military-technical", "helicopters": "military-technical", "naval": "military-technical",
-    "support-stations": "military-technical", "exercises": "security", "maintenance": "military-technical",
-    "finance": "finance", "development-bank": "finance", "currency-reserves": "finance", "debt": "finance",
-    "funding": "finance", "investment": "investment", "civil-aviation": "transport", "aircraft-sale": "transport",
-    "transport": "transport", "railways": "transport", "port-access": "transport", "mining": "mining",
-    "geology": "mining", "media": "media", "broadcasting": "media", "visa-free": "visas", "tourism": "visas",
-    "diplomacy": "political", "strategic-partnership": "political", "political-dialogue": "political",
-    "trade": "trade", "power-plants": "electric-power", "hydropower": "electric-power", "oil": "oil-gas",
-    "hydrocarbons": "oil-gas", "heavy-crude": "oil-gas", "education": "education-culture",
-    "sports": "education-culture", "research": "science-technology", "construction": "investment",
+    "energy": "energy",
+    "nuclear": "nuclear",
+    "arms": "military-technical",
+    "military": "military-technical",
+    "air-defence": "military-technical",
+    "helicopters": "military-technical",
+    "naval": "military-technical",
+    "support-stations": "military-technical",
+    "exercises": "security",
+    "maintenance": "military-technical",
+    "finance": "finance",
+    "development-bank": "finance",
+    "currency-reserves": "finance",
+    "debt": "finance",
+    "funding": "finance",
+    "investment": "investment",
+    "civil-aviation": "transport",
+    "aircraft-sale": "transport",
+    "transport": "transport",
+    "railways": "transport",
+    "port-access": "transport",
+    "mining": "mining",
+    "geology": "mining",
+    "media": "media",
+    "broadcasting": "media",
+    "visa-free": "visas",
+    "tourism": "visas",
+    "diplomacy": "political",
+    "strategic-partnership": "political",
+    "political-dialogue": "political",
+    "trade": "trade",
+    "power-plants": "electric-power",
+    "hydropower": "electric-power",
+    "oil": "oil-gas",
+    "hydrocarbons": "oil-gas",
+    "heavy-crude": "oil-gas",
+    "education": "education-culture",
+    "sports": "education-culture",
+    "research": "science-technology",
+    "construction": "investment",
 }
 MEMBERSHIP_STATUS = {
     "member": "member",
@@ -169,8 +198,13 @@ MEMBERSHIP_STATUS = {
     "suspended-member": "member",
 }
 INDICATORS = {
-    "trade-turnover": "value", "export-share": "share", "import-share": "share", "investment": "value",
-    "capacity": "volume", "opinion-poll": "share", "other": "value",
+    "trade-turnover": "value",
+    "export-share": "share",
+    "import-share": "share",
+    "investment": "value",
+    "capacity": "volume",
+    "opinion-poll": "share",
+    "other": "value",
 }
 FLOWS = {"export": "export", "import": "import", "turnover": "turnover"}
 CURRENCIES = {"USD", "EUR", "RUB"}
@@ -193,7 +227,9 @@ def _money(amount_col: str, currency_col: str):  # type: ignore[no-untyped-def]
         is_money = unit in CURRENCIES
         yield Triple(ctx.subject, NamedNode(R + ("monetaryValue" if is_money else "quantityValue")), node)
         yield Triple(node, RDF_TYPE, NamedNode(R + ("MonetaryAmount" if is_money else "QuantityValue")))
-        yield from Lit(R + "amount", XSD + "decimal").triples(value, Context(ctx.iri, ctx.resolve, node, ctx.row, ctx.where))
+        yield from Lit(R + "amount", XSD + "decimal").triples(
+            value, Context(ctx.iri, ctx.resolve, node, ctx.row, ctx.where)
+        )
         if unit:
             yield Triple(node, NamedNode(R + ("currency" if is_money else "unit")), Literal(unit))
 
@@ -281,8 +317,14 @@ def _roll_call(value: str, ctx: Context) -> Iterator[Triple]:
     yield Triple(vote, RDF_TYPE, NamedNode(R + "RollCallVote"))
     yield Triple(vote, NamedNode(R + "onResolution"), ctx.subject)
     yield Triple(vote, NamedNode(RDFS + "label"), Literal(f"Vote on draft resolution {value}", language="en"))
-    yield Triple(vote, NamedNode(RDFS + "label"), Literal(f"Votación del proyecto de resolución {value}", language="es"))
-    yield Triple(vote, NamedNode(PROV + "wasDerivedFrom"), NamedNode(f"{ctx.subject.value.replace('/id/resolution/', '/id/citation/resolution-')}-1"))
+    yield Triple(
+        vote, NamedNode(RDFS + "label"), Literal(f"Votación del proyecto de resolución {value}", language="es")
+    )
+    yield Triple(
+        vote,
+        NamedNode(PROV + "wasDerivedFrom"),
+        NamedNode(f"{ctx.subject.value.replace('/id/resolution/', '/id/citation/resolution-')}-1"),
+    )
 
 
 def _cast_in_vote(value: str, ctx: Context) -> Iterator[Triple]:
@@ -297,63 +339,120 @@ COMMON_FACT = {"quote", "status", "confidence", "note"}
 
 TABLES: tuple[Table, ...] = (
     Table(
-        "states.csv", "state", class_column="kind", class_by_value=STATE_KINDS, entity=True,
+        "states.csv",
+        "state",
+        class_column="kind",
+        class_by_value=STATE_KINDS,
+        entity=True,
         columns={
-            **_labels(), "qid": QID, "iso_alpha2": Lit(R + "isoAlpha2"), "iso_alpha3": Lit(R + "isoAlpha3"),
-            "cow_code": Lit(R + "cowCode", XSD + "integer"), "groupings": Ref(R + "inGrouping", "grouping"),
+            **_labels(),
+            "qid": QID,
+            "iso_alpha2": Lit(R + "isoAlpha2"),
+            "iso_alpha3": Lit(R + "isoAlpha3"),
+            "cow_code": Lit(R + "cowCode", XSD + "integer"),
+            "groupings": Ref(R + "inGrouping", "grouping"),
             "kind": KIND,
         },
         ignore=frozenset({"in_lac"}),
     ),
     Table(
-        "groupings.csv", "grouping", classes=(R + "StateGrouping",), entity=True,
+        "groupings.csv",
+        "grouping",
+        classes=(R + "StateGrouping",),
+        entity=True,
         columns={**_labels(), "qid": QID, "members": Ref(R + "hasMember"), "kind": KIND},
     ),
     Table(
-        "persons.csv", "person", class_column="role",
-        class_by_value={"scholar": (R + "Scholar",), "official": (R + "Official",), "leader": (R + "Official",),
-                        "other": (R + "Person",)},
+        "persons.csv",
+        "person",
+        class_column="role",
+        class_by_value={
+            "scholar": (R + "Scholar",),
+            "official": (R + "Official",),
+            "leader": (R + "Official",),
+            "other": (R + "Person",),
+        },
         entity=True,
         columns={**_labels(), "qid": QID, "nationality": Ref(R + "nationality", "state", many=False)},
         ignore=frozenset({"role"}),
     ),
     Table(
-        "offices.csv", "office", classes=(R + "Office",), entity=True,
-        columns={**_labels(), "qid": QID, "broader": Ref(R + "partOf", "office"), "state": Ref(R + "officeOf", "state")},
+        "offices.csv",
+        "office",
+        classes=(R + "Office",),
+        entity=True,
+        columns={
+            **_labels(),
+            "qid": QID,
+            "broader": Ref(R + "partOf", "office"),
+            "state": Ref(R + "officeOf", "state"),
+        },
     ),
     Table(
-        "office_holdings.csv", "holding", classes=(R + "OfficeHolding",),
+        "office_holdings.csv",
+        "holding",
+        classes=(R + "OfficeHolding",),
         columns={
-            "person": Ref(R + "holder", "person", many=False), "office": Ref(R + "office", "office", many=False),
-            "state": Ref(R + "ofPolity", many=False), "accredited_to": Ref(R + "accreditedTo"),
-            "start": _span("start", "end"), "attested": Custom(_attested),
+            "person": Ref(R + "holder", "person", many=False),
+            "office": Ref(R + "office", "office", many=False),
+            "state": Ref(R + "ofPolity", many=False),
+            "accredited_to": Ref(R + "accreditedTo"),
+            "start": _span("start", "end"),
+            "attested": Custom(_attested),
         },
         ignore=frozenset({"start_text", "end", "end_text", "attested_text"}),
     ),
     Table(
-        "organisations.csv", "organisation", class_column="kind", class_by_value=ORG_KINDS, classes=(R + "Organisation",),
+        "organisations.csv",
+        "organisation",
+        class_column="kind",
+        class_by_value=ORG_KINDS,
+        classes=(R + "Organisation",),
         entity=True,
-        columns={**_labels(), "qid": QID, "acronym": Lit(SKOS + "altLabel"), "part_of": Ref(R + "partOf"), "kind": KIND},
+        columns={
+            **_labels(),
+            "qid": QID,
+            "acronym": Lit(SKOS + "altLabel"),
+            "part_of": Ref(R + "partOf"),
+            "kind": KIND,
+        },
     ),
     Table(
-        "memberships.csv", "membership", classes=(R + "Membership",),
+        "memberships.csv",
+        "membership",
+        classes=(R + "Membership",),
         columns={
-            "member": Ref(ORG + "member", many=False), "organisation": Ref(ORG + "organization", many=False),
+            "member": Ref(ORG + "member", many=False),
+            "organisation": Ref(ORG + "organization", many=False),
             "start": _span("start", "end"),
-            "role": Custom(lambda v, ctx: iter([
-                Triple(ctx.subject, NamedNode(R + "membershipStatus"),
-                       NamedNode(R + "membership-" + MEMBERSHIP_STATUS[v])),
-                Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v)),
-            ])),
+            "role": Custom(
+                lambda v, ctx: iter(
+                    [
+                        Triple(
+                            ctx.subject,
+                            NamedNode(R + "membershipStatus"),
+                            NamedNode(R + "membership-" + MEMBERSHIP_STATUS[v]),
+                        ),
+                        Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v)),
+                    ]
+                )
+            ),
         },
         ignore=frozenset({"start_text", "end", "end_text"}),
     ),
     Table(
-        "un_resolutions.csv", "resolution", classes=(R + "UNResolution",), entity=True,
+        "un_resolutions.csv",
+        "resolution",
+        classes=(R + "UNResolution",),
+        entity=True,
         columns={
-            "label_en": Lit(RDFS + "label", lang="en"), "label_es": Lit(RDFS + "label", lang="es"), "qid": QID,
-            "draft_symbol": Custom(_roll_call), "adopted_symbol": Lit(R + "adoptedSymbol"),
-            "body": _on_vote(Ref(R + "votingBody", "organisation", many=False)), "date": _on_vote(_date("date_text")),
+            "label_en": Lit(RDFS + "label", lang="en"),
+            "label_es": Lit(RDFS + "label", lang="es"),
+            "qid": QID,
+            "draft_symbol": Custom(_roll_call),
+            "adopted_symbol": Lit(R + "adoptedSymbol"),
+            "body": _on_vote(Ref(R + "votingBody", "organisation", many=False)),
+            "date": _on_vote(_date("date_text")),
             "subject": Ref(R + "about"),
             "yes": _on_vote(Lit(R + "yesCount", XSD + "nonNegativeInteger")),
             "no": _on_vote(Lit(R + "noCount", XSD + "nonNegativeInteger")),
@@ -367,130 +466,228 @@ TABLES: tuple[Table, ...] = (
         ignore=frozenset({"date_text"}),
     ),
     Table(
-        "vote_casts.csv", "vote-cast", classes=(R + "VoteCast",),
+        "vote_casts.csv",
+        "vote-cast",
+        classes=(R + "VoteCast",),
         columns={
-            "resolution": Custom(_cast_in_vote), "state": Ref(R + "voter", "state", many=False),
+            "resolution": Custom(_cast_in_vote),
+            "state": Ref(R + "voter", "state", many=False),
             "vote": Concept(R + "voteOption", R + "vote-", frozenset({"yes", "no", "abstain", "absent"})),
         },
     ),
     Table(
-        "recognitions.csv", "recognition", classes=(R + "Recognition",),
+        "recognitions.csv",
+        "recognition",
+        classes=(R + "Recognition",),
         columns={
             "recognising_state": Ref(R + "recognisingState", "state", many=False),
             "recognised": Ref(R + "recognisedPolity", "state", many=False),
-            "stance": Custom(lambda v, ctx: iter([
-                Triple(ctx.subject, NamedNode(R + "stance"),
-                       NamedNode(R + ("stance-support" if v == "recognition" else "stance-opposition"))),
-                Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v)),
-            ])),
+            "stance": Custom(
+                lambda v, ctx: iter(
+                    [
+                        Triple(
+                            ctx.subject,
+                            NamedNode(R + "stance"),
+                            NamedNode(R + ("stance-support" if v == "recognition" else "stance-opposition")),
+                        ),
+                        Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v)),
+                    ]
+                )
+            ),
             "date": _date("date_text"),
         },
         ignore=frozenset({"date_text"}),
     ),
     Table(
-        "un_seats.csv", "un-seat", classes=(R + "UNBodySeat",),
+        "un_seats.csv",
+        "un-seat",
+        classes=(R + "UNBodySeat",),
         columns={
-            "state": Ref(ORG + "member", "state", many=False), "body": Ref(ORG + "organization", "organisation", many=False),
+            "state": Ref(ORG + "member", "state", many=False),
+            "body": Ref(ORG + "organization", "organisation", many=False),
             "seat_type": Concept(R + "membershipStatus", R + "membership-", frozenset({"non-permanent", "permanent"})),
-            "start": _span("start", "end"), "attested": Custom(_attested),
+            "start": _span("start", "end"),
+            "attested": Custom(_attested),
         },
         ignore=frozenset({"start_text", "end", "end_text", "attested_text"}),
     ),
     Table(
-        "claims.csv", "claim", classes=(R + "Claim",),
+        "claims.csv",
+        "claim",
+        classes=(R + "Claim",),
         columns={
-            "claim_text": Lit(R + "statementText", lang="en"), "attributed_to": Custom(_claimed_by),
-            "about": Ref(R + "about"), "cited_work": Lit(DCT + "bibliographicCitation"),
+            "claim_text": Lit(R + "statementText", lang="en"),
+            "attributed_to": Custom(_claimed_by),
+            "about": Ref(R + "about"),
+            "cited_work": Lit(DCT + "bibliographicCitation"),
         },
     ),
     Table(
-        "claims_events.csv", "claim", classes=(R + "Claim",),
+        "claims_events.csv",
+        "claim",
+        classes=(R + "Claim",),
         columns={
-            "claim_text": Lit(R + "statementText", lang="en"), "attributed_to": Custom(_claimed_by),
+            "claim_text": Lit(R + "statementText", lang="en"),
+            "attributed_to": Custom(_claimed_by),
             "about": Ref(R + "about"),
         },
     ),
     Table(
-        "companies.csv", "company", classes=(R + "Company",), entity=True,
+        "companies.csv",
+        "company",
+        classes=(R + "Company",),
+        entity=True,
         columns={**_labels(), "qid": QID, "country": Ref(R + "country", "state"), "kind": KIND},
         ignore=frozenset({"qid_source"}),
     ),
     Table(
-        "places.csv", "place", class_column="kind",
-        class_by_value={"city": (R + "City",), "power-plant": (R + "Facility",), "military-facility": (R + "Facility",),
-                        "port": (R + "Facility",)},
-        classes=(R + "Place",), entity=True,
-        columns={**_labels(), "qid": QID, "state": Ref(R + "country", "state"), "part_of": Ref(R + "partOf"), "kind": KIND},
+        "places.csv",
+        "place",
+        class_column="kind",
+        class_by_value={
+            "city": (R + "City",),
+            "power-plant": (R + "Facility",),
+            "military-facility": (R + "Facility",),
+            "port": (R + "Facility",),
+        },
+        classes=(R + "Place",),
+        entity=True,
+        columns={
+            **_labels(),
+            "qid": QID,
+            "state": Ref(R + "country", "state"),
+            "part_of": Ref(R + "partOf"),
+            "kind": KIND,
+        },
         ignore=frozenset({"qid_source"}),
     ),
     Table(
-        "systems.csv", "system", classes=(R + "WeaponSystem",), entity=True,
+        "systems.csv",
+        "system",
+        classes=(R + "WeaponSystem",),
+        entity=True,
         columns={**_labels(), "qid": QID, "country_of_origin": Ref(R + "countryOfOrigin", "state"), "kind": KIND},
         ignore=frozenset({"qid_source"}),
     ),
     Table(
-        "visits.csv", "visit", class_column="kind", class_by_value=VISIT_KINDS,
+        "visits.csv",
+        "visit",
+        class_column="kind",
+        class_by_value=VISIT_KINDS,
         columns={
-            "visitors": Ref(R + "visitor"), "visiting_state": Ref(R + "sendingState"), "host_states": Ref(R + "hostState"),
-            "places": Ref(R + "location", "place"), "date": _date("date_text"), "purpose": Lit(R + "purpose", lang="en"),
-            "outcome_agreements": Ref(R + "hasOutcome"), "outcome_text": Lit(R + "outcomeText", lang="en"),
-            "cancelled": Custom(_boolean_status), "vessels_or_aircraft": Ref(R + "visitingSystem", "system"),
+            "visitors": Ref(R + "visitor"),
+            "visiting_state": Ref(R + "sendingState"),
+            "host_states": Ref(R + "hostState"),
+            "places": Ref(R + "location", "place"),
+            "date": _date("date_text"),
+            "purpose": Lit(R + "purpose", lang="en"),
+            "outcome_agreements": Ref(R + "hasOutcome"),
+            "outcome_text": Lit(R + "outcomeText", lang="en"),
+            "cancelled": Custom(_boolean_status),
+            "vessels_or_aircraft": Ref(R + "visitingSystem", "system"),
             "kind": KIND,
         },
         ignore=frozenset({"date_text"}),
     ),
     Table(
-        "agreements.csv", "agreement", class_column="kind", class_by_value=AGREEMENT_KINDS, classes=(R + "Agreement",),
+        "agreements.csv",
+        "agreement",
+        class_column="kind",
+        class_by_value=AGREEMENT_KINDS,
+        classes=(R + "Agreement",),
         columns={
-            "title": Lit(RDFS + "label", lang="en"), "parties": Ref(R + "party"),
-            "lender_or_creditor": _party_role("lender"), "borrower_or_debtor": _party_role("borrower"),
-            "date": _date("date_text"), "subject": Custom(_subject_areas), "amount": _money("amount", "currency"),
-            "signed_during_visit": Ref(R + "outcomeOf", "visit"), "kind": KIND,
+            "title": Lit(RDFS + "label", lang="en"),
+            "parties": Ref(R + "party"),
+            "lender_or_creditor": _party_role("lender"),
+            "borrower_or_debtor": _party_role("borrower"),
+            "date": _date("date_text"),
+            "subject": Custom(_subject_areas),
+            "amount": _money("amount", "currency"),
+            "signed_during_visit": Ref(R + "outcomeOf", "visit"),
+            "kind": KIND,
         },
         ignore=frozenset({"date_text", "currency"}),
     ),
     Table(
-        "arms_transfers.csv", "arms-transfer", class_column="kind", class_by_value=ARMS_KINDS,
+        "arms_transfers.csv",
+        "arms-transfer",
+        class_column="kind",
+        class_by_value=ARMS_KINDS,
         classes=(R + "MilitaryTechnicalCooperation",),
         columns={
-            "supplier": Ref(R + "supplier"), "recipient": Ref(R + "recipient"), "system": Ref(R + "weaponSystem", "system"),
-            "quantity": Lit(R + "quantity", XSD + "decimal"), "year": _date("year_text"),
+            "supplier": Ref(R + "supplier"),
+            "recipient": Ref(R + "recipient"),
+            "system": Ref(R + "weaponSystem", "system"),
+            "quantity": Lit(R + "quantity", XSD + "decimal"),
+            "year": _date("year_text"),
             "amount": _money("amount", "currency"),
-            "kind": Custom(lambda v, ctx: iter(
-                [Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v))]
-                + ([Triple(ctx.subject, NamedNode(R + "cooperationType"),
-                           NamedNode(R + "cooperation-" + COOPERATION_TYPES[v]))] if v in COOPERATION_TYPES else [])
-            )),
+            "kind": Custom(
+                lambda v, ctx: iter(
+                    [Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v))]
+                    + (
+                        [
+                            Triple(
+                                ctx.subject,
+                                NamedNode(R + "cooperationType"),
+                                NamedNode(R + "cooperation-" + COOPERATION_TYPES[v]),
+                            )
+                        ]
+                        if v in COOPERATION_TYPES
+                        else []
+                    )
+                )
+            ),
         },
         ignore=frozenset({"year_text", "currency"}),
     ),
     Table(
-        "economic_figures.csv", "observation", class_column="kind",
+        "economic_figures.csv",
+        "observation",
+        class_column="kind",
         class_by_value={"investment": (R + "Investment",), "capacity": (R + "EnergyProject",)},
         classes=(R + "StatisticalObservation",),
         columns={
-            "reporting_state": Ref(R + "refArea"), "partner_state": Ref(R + "counterpartArea"),
+            "reporting_state": Ref(R + "refArea"),
+            "partner_state": Ref(R + "counterpartArea"),
             "product": Lit(R + "productText", lang="en"),
-            "flow": Custom(lambda v, ctx: iter(
-                [Triple(ctx.subject, NamedNode(R + "tradeFlow"), NamedNode(R + "flow-" + FLOWS[v]))] if v in FLOWS else []
-            )),
-            "period": _date("period_text"), "value": Lit(R + "obsValue", XSD + "decimal"),
-            "unit_or_currency": Custom(lambda v, ctx: iter([
-                Triple(ctx.subject, NamedNode(R + ("currency" if v in CURRENCIES else "unit")), Literal(v))
-            ])),
+            "flow": Custom(
+                lambda v, ctx: iter(
+                    [Triple(ctx.subject, NamedNode(R + "tradeFlow"), NamedNode(R + "flow-" + FLOWS[v]))]
+                    if v in FLOWS
+                    else []
+                )
+            ),
+            "period": _date("period_text"),
+            "value": Lit(R + "obsValue", XSD + "decimal"),
+            "unit_or_currency": Custom(
+                lambda v, ctx: iter(
+                    [Triple(ctx.subject, NamedNode(R + ("currency" if v in CURRENCIES else "unit")), Literal(v))]
+                )
+            ),
             "company": Ref(R + "participant"),
-            "kind": Custom(lambda v, ctx: iter([
-                Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v)),
-                Triple(ctx.subject, NamedNode(R + "indicator"), NamedNode(R + "indicator-" + INDICATORS[v])),
-            ])),
+            "kind": Custom(
+                lambda v, ctx: iter(
+                    [
+                        Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v)),
+                        Triple(ctx.subject, NamedNode(R + "indicator"), NamedNode(R + "indicator-" + INDICATORS[v])),
+                    ]
+                )
+            ),
         },
         ignore=frozenset({"period_text"}),
     ),
     Table(
-        "events.csv", "event", class_column="kind", class_by_value=EVENT_KINDS, classes=(R + "Event",),
+        "events.csv",
+        "event",
+        class_column="kind",
+        class_by_value=EVENT_KINDS,
+        classes=(R + "Event",),
         columns={
-            **_labels(), "date": _date("date_text"), "places": Ref(R + "location"),
-            "participants": Ref(R + "participant"), "kind": KIND,
+            **_labels(),
+            "date": _date("date_text"),
+            "places": Ref(R + "location"),
+            "participants": Ref(R + "participant"),
+            "kind": KIND,
         },
         ignore=frozenset({"date_text"}),
     ),
@@ -502,13 +699,27 @@ def article_document(settings: Settings, folder: Path) -> Iterator[Triple]:
     doc = NamedNode(f"{settings.base_iri}id/document/{ARTICLE_ID}")
     digest = hashlib.sha256((folder / ARTICLE_FILE).read_bytes()).hexdigest()
     yield Triple(doc, RDF_TYPE, NamedNode(R + "Document"))
-    yield Triple(doc, NamedNode(RDFS + "label"), Literal("Russia's policy towards Latin America (source article, 2015)", language="en"))
-    yield Triple(doc, NamedNode(RDFS + "label"), Literal("La política de Rusia hacia América Latina (artículo fuente, 2015)", language="es"))
+    yield Triple(
+        doc,
+        NamedNode(RDFS + "label"),
+        Literal("Russia's policy towards Latin America (source article, 2015)", language="en"),
+    )
+    yield Triple(
+        doc,
+        NamedNode(RDFS + "label"),
+        Literal("La política de Rusia hacia América Latina (artículo fuente, 2015)", language="es"),
+    )
     yield Triple(doc, NamedNode(DCT + "language"), Literal("en"))
     yield Triple(doc, NamedNode(DCT + "issued"), Literal("2015", datatype=NamedNode(XSD + "gYear")))
-    yield Triple(doc, NamedNode(DCT + "description"), Literal(
-        "An English article (2015) on Russia's policy towards Latin America from Soviet times to 2015, extracted "
-        f"from a PDF; the text quoted by the graph is data/article/{ARTICLE_FILE} (sha256 {digest}).", language="en"))
+    yield Triple(
+        doc,
+        NamedNode(DCT + "description"),
+        Literal(
+            "An English article (2015) on Russia's policy towards Latin America from Soviet times to 2015, extracted "
+            f"from a PDF; the text quoted by the graph is data/article/{ARTICLE_FILE} (sha256 {digest}).",
+            language="en",
+        ),
+    )
     yield Triple(doc, NamedNode(R + "sha256"), Literal(digest))
 
 
@@ -530,7 +741,7 @@ def compile_article(folder: Path, settings: Settings) -> Iterator[Triple]:
             index[row["id"]] = (table.kind, iri(table.kind, row["id"]))
 
     labels: dict[tuple[str, str], str] = {}
-    for table, rows in tables:
+    for _table, rows in tables:
         for row in rows:
             for lang in ("en", "es"):
                 if row.get(f"label_{lang}"):
@@ -605,7 +816,8 @@ def _provenance(
     if status == "inferred":
         if not confidence:
             raise MappingError(f"{where}: an inferred fact needs a confidence between 0 and 1")
-        yield from Lit(R + "confidence", XSD + "decimal").triples(confidence, Context(
-            lambda k, i: subject, lambda r, k: subject, subject, row, where))
+        yield from Lit(R + "confidence", XSD + "decimal").triples(
+            confidence, Context(lambda k, i: subject, lambda r, k: subject, subject, row, where)
+        )
     if row.get("note"):
         yield Triple(subject, NamedNode(SKOS + "editorialNote"), Literal(row["note"], language="en"))

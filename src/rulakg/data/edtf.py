@@ -47,9 +47,7 @@ def _single(text: str) -> EdtfDate:
             start, end = _SEASONS[month]
             end_year = year + 1 if end < start else year
             last = calendar.monthrange(end_year, end)[1]
-            return EdtfDate(
-                raw, "season", date(year, start, 1), date(end_year, end, last), uncertain, approximate
-            )
+            return EdtfDate(raw, "season", date(year, start, 1), date(end_year, end, last), uncertain, approximate)
         raise DateError(f"month {month} in {raw!r}")
     if m := re.fullmatch(r"(\d{4})", text):
         year = int(m[1])

@@ -19,7 +19,12 @@ _KIND = {
     "observation": ("Economic figure", "Dato económico"),
     "agreement": ("Agreement", "Acuerdo"),
 }
-_VOTES = {"yes": ("yes", "sí"), "no": ("no", "no"), "abstain": ("abstention", "abstención"), "absent": ("absent", "ausente")}
+_VOTES = {
+    "yes": ("yes", "sí"),
+    "no": ("no", "no"),
+    "abstain": ("abstention", "abstención"),
+    "absent": ("absent", "ausente"),
+}
 
 
 def _names(lookup: Lookup, cell: str, lang: str) -> str:
@@ -60,13 +65,18 @@ def fact_labels(kind: str, row: dict[str, str], lookup: Lookup) -> tuple[str, st
         elif kind == "un-seat":
             text = f"{word}: {n('state')} – {n('body')}"
         elif kind == "claim":
-            who = "the article" if row.get("attributed_to") == "article" and lang == "en" else (
-                "el artículo" if row.get("attributed_to") == "article" else n("attributed_to"))
+            who = (
+                "the article"
+                if row.get("attributed_to") == "article" and lang == "en"
+                else ("el artículo" if row.get("attributed_to") == "article" else n("attributed_to"))
+            )
             short = row.get("claim_text", "")
             short = short if len(short) <= 90 else short[:87].rstrip() + "…"
             text = f"{word} ({who}): {short}"
         elif kind == "arms-transfer":
-            text = f"{word}: {n('supplier')} → {n('recipient')}: {n('system') or row.get('kind', '')}{_when(row, 'year')}"
+            text = (
+                f"{word}: {n('supplier')} → {n('recipient')}: {n('system') or row.get('kind', '')}{_when(row, 'year')}"
+            )
         elif kind == "observation":
             what = row.get("product") or row.get("kind", "")
             text = f"{word}: {n('reporting_state')} – {n('partner_state')}: {what}{_when(row, 'period')}"

@@ -24,7 +24,7 @@ def class_counts(triples: Iterable[Triple]) -> tuple[Counter[str], int, int]:
     status = NamedNode(R + "assertionStatus")
     for t in triples:
         if t.predicate == RDF_TYPE and isinstance(t.object, NamedNode) and t.object.value.startswith(R):
-            counts[t.object.value[len(R):]] += 1
+            counts[t.object.value[len(R) :]] += 1
         elif t.predicate == status:
             facts += 1
             inferred += t.object.value == "inferred"

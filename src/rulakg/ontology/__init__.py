@@ -51,8 +51,20 @@ from .reason import ConsistencyResult, check_consistency, materialise  # noqa: E
 from .validate import ValidationReport, Violation, validate  # noqa: E402
 
 __all__ = [
-    "NAMESPACE", "ONTOLOGY_IRI", "VERSION_IRI", "SHAPES_NAMESPACE", "RULA",
-    "ontology_dir", "ontology_path", "shapes_path", "load_ontology", "load_shapes",
-    "validate", "ValidationReport", "Violation",
-    "check_consistency", "ConsistencyResult", "materialise",
+    "NAMESPACE",
+    "ONTOLOGY_IRI",
+    "RULA",
+    "SHAPES_NAMESPACE",
+    "VERSION_IRI",
+    "ConsistencyResult",
+    "ValidationReport",
+    "Violation",
+    "check_consistency",
+    "load_ontology",
+    "load_shapes",
+    "materialise",
+    "ontology_dir",
+    "ontology_path",
+    "shapes_path",
+    "validate",
 ]

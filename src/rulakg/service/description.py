@@ -45,7 +45,7 @@ def service_description_turtle(settings: Settings, endpoint: str, graphs: dict[s
 
 [] a sd:Service ;
     rdfs:label "RuLA KG SPARQL endpoint" ;
-    dcterms:description "Russia (and the USSR) and Latin America and the Caribbean: a knowledge graph. Default graph: {default_graph}." ;
+    dcterms:description "RuLA KG: Russia (USSR) and Latin America. Default graph: {default_graph}." ;
     sd:endpoint <{endpoint}> ;
     sd:supportedLanguage sd:SPARQL11Query ;
     sd:resultFormat {formats} ;
