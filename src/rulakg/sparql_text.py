@@ -106,3 +106,52 @@ def cap_rows(text: str, cap: int, shape: QueryShape | None = None) -> tuple[str,
         return text[:a] + str(cap) + text[b:], True
     at = shape.insert_at
     return f"{text[:at]}\nLIMIT {cap}\n{text[at:]}", True
+
+
+def _outer_modifiers(text: str) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """The outermost LIMIT and OFFSET of a query: keyword → (value, start of the keyword, end of the number),
+    and where a new solution modifier may be inserted (before a trailing VALUES clause, else at the end)."""
+    found: dict[str, tuple[int, int, int]] = {}
+    depth = 0
+    started = False
+    insert_at = len(text)
+    toks = list(_tokens(text))
+    for i, (kind, value, start, _end) in enumerate(toks):
+        upper = value.upper() if kind == "word" else ""
+        if not started:
+            started = upper in QUERY_FORMS
+            continue
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+        elif depth == 0 and upper in ("LIMIT", "OFFSET") and i + 1 < len(toks) and toks[i + 1][0] == "number":
+            found[upper] = (int(float(toks[i + 1][1])), start, toks[i + 1][3])
+        elif depth == 0 and upper == "VALUES":
+            insert_at = start
+    return found, insert_at
+
+
+def paginate(text: str, limit: int, offset: int = 0) -> str:
+    """Set the outermost LIMIT/OFFSET of a SELECT query to a page of ``limit`` rows starting at ``offset``.
+
+    The page is taken within the query's own window: with ``LIMIT 100 OFFSET 10`` in the text, page offset
+    20 starts at row 30 and no page goes past row 110. Other query forms are returned unchanged.
+    """
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must be non-negative")
+    if inspect(text).form != "SELECT":
+        return text
+    found, insert_at = _outer_modifiers(text)
+    own_limit = found["LIMIT"][0] if "LIMIT" in found else None
+    own_offset = found["OFFSET"][0] if "OFFSET" in found else 0
+    new_offset = own_offset + offset
+    new_limit = limit if own_limit is None else max(0, min(limit, own_limit - offset))
+    # Cut the old clauses (from the end, so the spans stay valid), then add the new ones in one place.
+    for _, start, end in sorted(found.values(), key=lambda v: v[1], reverse=True):
+        text = text[:start] + text[end:]
+        if start < insert_at:
+            insert_at -= end - start
+    insert_at = min(insert_at, len(text))
+    clause = f"\nLIMIT {new_limit}" + (f" OFFSET {new_offset}" if new_offset else "") + "\n"
+    return text[:insert_at] + clause + text[insert_at:]

@@ -9,10 +9,10 @@ graphs up to isomorphism).
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -52,9 +52,6 @@ SKIPPED_SUITES = {
     "service": "federated query (SERVICE) needs the remote endpoints of the suite",
     "syntax-fed": "federated query (SERVICE) suite: evaluating the queries would call remote endpoints",
 }
-
-#: Tests that fail, keyed by test id ("<suite folder>/<local name>"), with the reason (EXPECTED_FAILURES.md).
-EXPECTED_FAILURES: dict[str, str] = {}
 
 
 def available() -> bool:
@@ -190,13 +187,16 @@ def params(cases: Iterable[TestCase], skip: dict[str, str] | None = None) -> lis
         if reason:
             marks.append(pytest.mark.skip(reason=reason))
         elif case.id in EXPECTED_FAILURES:
-            marks.append(pytest.mark.xfail(reason=EXPECTED_FAILURES[case.id], strict=True))
+            why, raises = EXPECTED_FAILURES[case.id]
+            marks.append(pytest.mark.xfail(reason=why, raises=raises, strict=True))
         out.append(pytest.param(case, id=case.id, marks=marks))
     return out
 
 
 def missing_param() -> list[object]:
-    return [pytest.param(None, id="w3c-suite-missing", marks=[pytest.mark.w3c, pytest.mark.skip(reason=MISSING_REASON)])]
+    return [
+        pytest.param(None, id="w3c-suite-missing", marks=[pytest.mark.w3c, pytest.mark.skip(reason=MISSING_REASON)])
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -236,8 +236,9 @@ def rdf_format(path: Path) -> RdfFormat:
 def strip_comments(text: str) -> str:
     """The query without ``#`` comments (outside IRIs and strings; good enough to look for keywords)."""
     out = []
-    for m in re.finditer(r"<[^<>\s]*>|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|#[^\n]*|.",
-                         text, re.S):
+    for m in re.finditer(
+        r"<[^<>\s]*>|'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|#[^\n]*|.", text, re.S
+    ):
         tok = m.group()
         out.append(" " if tok.startswith("#") else tok)
     return "".join(out)
@@ -311,10 +312,24 @@ def _bnodes(row: dict[str, object]) -> bool:
 
 NUMERIC = {
     XSD + n
-    for n in (
-        "integer decimal float double nonPositiveInteger negativeInteger long int short byte nonNegativeInteger "
-        "unsignedLong unsignedInt unsignedShort unsignedByte positiveInteger"
-    ).split()
+    for n in [
+        "integer",
+        "decimal",
+        "float",
+        "double",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+        "positiveInteger",
+    ]
 }
 
 
@@ -569,3 +584,107 @@ def _graph_text(result: Result) -> str:
     if isinstance(result, Dataset):
         return "\n    ".join(sorted(str(q) for q in result)[:30]) or "(empty graph)"
     return repr(result)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Expected failures (see EXPECTED_FAILURES.md): test id -> (reason, the exception the failure must raise).
+# The exception narrows each xfail to its known cause: e.g. a LexicalFormMismatch is only raised once the
+# values were found equal, so any other regression in those tests still fails the run.
+
+LEXICAL = (
+    "engine: pyoxigraph keeps numeric and boolean literals as values and writes them in its own lexical form "
+    '("1.0"^^xsd:decimal as "1", "0"^^xsd:boolean as "false", "3.21E4"^^xsd:double as "32100"); '
+    "the values are the expected ones",
+    LexicalFormMismatch,
+)
+COLUMN_ORDER = (
+    "engine: SELECT * lists its variables in alphabetical order, not in their order of appearance in the "
+    "query as the expected files do; the rows are the expected ones",
+    ColumnOrderMismatch,
+)
+DERIVED_TYPES = (
+    'engine: the store keeps "-3"^^xsd:negativeInteger as xsd:integer (derived integer datatypes are not '
+    'preserved) and writes "1.0E6"^^xsd:double as "1000000"',
+    ResultMismatch,
+)
+GROUP_CONCAT_LANG = (
+    'engine: GROUP_CONCAT keeps a language tag shared by all its values ("1 2"@en); the test '
+    "(dawgt:Proposed, SPARQL 1.1 errata) expects a simple literal",
+    ResultMismatch,
+)
+ZERO_LENGTH_PATH = (
+    "engine: a zero-length path (p* or p?) with a constant end over an empty graph gives no solution; "
+    "the spec (and this dawgt:Proposed test) matches the constant to itself",
+    ResultMismatch,
+)
+
+EXPECTED_FAILURES: dict[str, tuple[str, type[BaseException]]] = {
+    **{
+        f"aggregates/{t}": LEXICAL
+        for t in (
+            "agg-sum-02",
+            "agg-avg-02",
+            "agg-min-01",
+            "agg-min-02",
+            "agg-max-01",
+            "agg-max-02",
+            "agg-err-02",
+            "agg-max-distinct",
+            "agg-min-distinct",
+        )
+    },
+    **{f"cast/cast-{t}": LEXICAL for t in ("bool", "int", "float", "double", "decimal", "string")},
+    "functions/plus-1-corrected": LEXICAL,
+    "functions/plus-2-corrected": LEXICAL,
+    "functions/coalesce01": LEXICAL,
+    "csv-tsv-res/csv03": LEXICAL,
+    "csv-tsv-res/tsv03": DERIVED_TYPES,
+    **{
+        t: COLUMN_ORDER
+        for t in (
+            "csv-tsv-res/csv01",
+            "csv-tsv-res/tsv01",
+            "csv-tsv-res/csv02",
+            "csv-tsv-res/tsv02",
+            "json-res/jsonres01",
+            "json-res/jsonres02",
+        )
+    },
+    "aggregates/agg-groupconcat-04": GROUP_CONCAT_LANG,
+    "aggregates/agg-groupconcat-06": GROUP_CONCAT_LANG,
+    "aggregates/agg-empty-group-count-graph": (
+        "engine: an aggregate sub-query inside GRAPH ?g is evaluated once over all the named graphs, not once "
+        "per graph (one row, ?g unbound; dawgt:Proposed test)",
+        ResultMismatch,
+    ),
+    "bindings/graph": (
+        "engine: a VALUES row with UNDEF for ?g inside GRAPH ?g is not joined with the graph names "
+        "(?g stays unbound; dawgt:Proposed test)",
+        ResultMismatch,
+    ),
+    "functions/bnode01": (
+        "engine: BNODE(str) gives the same blank node for the same string in different solutions; "
+        "the spec makes it distinct per solution",
+        ResultMismatch,
+    ),
+    "negation/graph-minus": (
+        "engine: MINUS inside GRAPH ?g counts ?g as shared by both sides, so it removes solutions whose "
+        "domains are disjoint (dawgt:Proposed test)",
+        ResultMismatch,
+    ),
+    **{
+        f"property-path/{t}": ZERO_LENGTH_PATH
+        for t in (
+            "zero_or_more_set_start",
+            "zero_or_more_set_end",
+            "zero_or_one_set_start",
+            "zero_or_one_set_end",
+        )
+    },
+    "syntax-query/test_4": (
+        "engine: a call of an unknown function (<http://example/function>(...), syntax-select-expr-04.rq) is "
+        "refused when the query is prepared (HTTP 400 'custom function not supported'); the syntax is valid "
+        "and the spec makes the call an evaluation error",
+        AssertionError,
+    ),
+}

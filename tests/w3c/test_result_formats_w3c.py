@@ -71,7 +71,9 @@ def check_csv(case: m.TestCase, body: bytes) -> None:
     if actual != expected:
         show = lambda rows: "\n  ".join(",".join(r) for r in rows)  # noqa: E731
         message = f"CSV differs from {case.result.name}:\nexpected:\n  {show(expected)}\nactual:\n  {show(actual)}"
-        cells = [(a, e) for ra, re_ in zip(actual, expected, strict=False) for a, e in zip(ra, re_, strict=False) if a != e]
+        cells = [
+            (a, e) for ra, re_ in zip(actual, expected, strict=False) for a, e in zip(ra, re_, strict=False) if a != e
+        ]
         if len(actual) == len(expected) and cells and all(_same_number(a, e) for a, e in cells):
             raise m.LexicalFormMismatch("only lexical forms of numbers differ: " + message)
         raise m.ResultMismatch(message)

@@ -22,14 +22,28 @@ ACCEPTS = {
 }
 
 CLASSES = {
-    "Service", "Feature", "Language", "Function", "Aggregate", "EntailmentRegime", "EntailmentProfile",
-    "GraphCollection", "Dataset", "Graph", "NamedGraph",
-}  # fmt: skip
+    "Service",
+    "Feature",
+    "Language",
+    "Function",
+    "Aggregate",
+    "EntailmentRegime",
+    "EntailmentProfile",
+    "GraphCollection",
+    "Dataset",
+    "Graph",
+    "NamedGraph",
+}
 INSTANCES = {
-    "SPARQL10Query": "Language", "SPARQL11Query": "Language", "SPARQL11Update": "Language",
-    "DereferencesURIs": "Feature", "UnionDefaultGraph": "Feature", "RequiresDataset": "Feature",
-    "EmptyGraphs": "Feature", "BasicFederatedQuery": "Feature",
-}  # fmt: skip
+    "SPARQL10Query": "Language",
+    "SPARQL11Query": "Language",
+    "SPARQL11Update": "Language",
+    "DereferencesURIs": "Feature",
+    "UnionDefaultGraph": "Feature",
+    "RequiresDataset": "Feature",
+    "EmptyGraphs": "Feature",
+    "BasicFederatedQuery": "Feature",
+}
 # property: (domain class, range: a class name, "iri", "literal", or None for any resource)
 PROPERTIES = {
     "endpoint": ("Service", "iri"),
@@ -103,9 +117,13 @@ def conforms_to_schema(client) -> None:  # type: ignore[no-untyped-def]
                 local = term.value.removeprefix(SD)
                 if local not in CLASSES | set(INSTANCES) | set(PROPERTIES):
                     problems.append(f"sd:{local} is not a term of the Service Description vocabulary")
-        if t.predicate.value == RDF_TYPE and isinstance(t.object, NamedNode) and t.object.value.startswith(SD):
-            if t.object.value.removeprefix(SD) not in CLASSES:
-                problems.append(f"{t.subject} is typed with sd:{t.object.value.removeprefix(SD)}, not an sd: class")
+        if (
+            t.predicate.value == RDF_TYPE
+            and isinstance(t.object, NamedNode)
+            and t.object.value.startswith(SD)
+            and t.object.value.removeprefix(SD) not in CLASSES
+        ):
+            problems.append(f"{t.subject} is typed with sd:{t.object.value.removeprefix(SD)}, not an sd: class")
         if not t.predicate.value.startswith(SD):
             continue
         prop = t.predicate.value.removeprefix(SD)
@@ -129,7 +147,9 @@ def conforms_to_schema(client) -> None:  # type: ignore[no-untyped-def]
     for service in services:
         if service not in subjects_with("endpoint"):
             problems.append(f"the service {service} has no sd:endpoint")
-        languages = {t.object for t in triples if t.subject == service and t.predicate == NamedNode(SD + "supportedLanguage")}
+        languages = {
+            t.object for t in triples if t.subject == service and t.predicate == NamedNode(SD + "supportedLanguage")
+        }
         if not languages:
             problems.append(f"the service {service} has no sd:supportedLanguage")
         elif not languages <= {NamedNode(SD + x) for x in ("SPARQL10Query", "SPARQL11Query", "SPARQL11Update")}:

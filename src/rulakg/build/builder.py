@@ -28,6 +28,16 @@ Checker = Callable[[Store, list[Source], Settings], list[str]]
 # Checks run on the new store before it is swapped in; other modules (SHACL validation) register here.
 checks: list[Checker] = []
 
+
+def _ontology_docs(target: Path, sources: list[Source], settings: Settings) -> None:
+    from rulakg.ontology.docs import write_docs
+
+    write_docs(settings.ontology_dir, target)
+
+
+# Files written next to the new store (documentation, descriptions), served with it.
+artifacts: list[Callable[[Path, list[Source], Settings], None]] = [_ontology_docs]
+
 MANIFEST = "build.json"
 KEEP_OLD_BUILDS = 1
 
@@ -141,6 +151,8 @@ def build(
         store.optimize()
         store.flush()
         del store
+        for artifact in artifacts:
+            artifact(target, sources, settings)
         result = BuildResult(target, False, digest, graphs, time.perf_counter() - started)
         (target / MANIFEST).write_text(
             json.dumps(

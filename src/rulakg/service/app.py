@@ -12,7 +12,7 @@ from rulakg import __version__
 from rulakg.build.builder import read_manifest
 from rulakg.config import Settings, get_settings
 from rulakg.service import errors
-from rulakg.service.routers import meta, sparql
+from rulakg.service.routers import meta, ontology, sparql
 from rulakg.service.state import ServiceState
 from rulakg.store import QueryBackend, WorkerPool
 
@@ -52,4 +52,5 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
     errors.install(app)
     app.include_router(sparql.router)
     app.include_router(meta.router)
+    app.include_router(ontology.router)
     return app

@@ -16,10 +16,10 @@ import socket
 import sys
 from typing import Any
 
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
 from rulakg import formats
-from rulakg.sparql_text import cap_rows, inspect
+from rulakg.sparql_text import cap_rows, inspect, paginate
 from rulakg.store import frames
 
 CHUNK = 64 * 1024
@@ -90,6 +90,24 @@ def _dataset_kwargs(req: dict[str, Any], has_dataset: bool) -> dict[str, Any]:
     return {}
 
 
+def _substitutions(req: dict[str, Any]) -> dict[Variable, NamedNode | Literal]:
+    """The request's parameter bindings (saved queries) as pyoxigraph terms: never spliced into the text."""
+    out: dict[Variable, NamedNode | Literal] = {}
+    for name, term in (req.get("substitutions") or {}).items():
+        try:
+            if term["type"] == "iri":
+                out[Variable(name)] = NamedNode(term["value"])
+            elif term.get("language"):
+                out[Variable(name)] = Literal(term["value"], language=term["language"])
+            elif term.get("datatype"):
+                out[Variable(name)] = Literal(term["value"], datatype=NamedNode(term["datatype"]))
+            else:
+                out[Variable(name)] = Literal(term["value"])
+        except (KeyError, ValueError, TypeError) as e:
+            raise QueryError(400, f"Invalid value for the parameter ?{name}: {e}") from e
+    return out
+
+
 def run_query(store: Store, req: dict[str, Any], sock: socket.socket) -> None:
     """Evaluate one request and stream its answer; raise ``QueryError`` for a client-visible error."""
     text: str = req["query"]
@@ -100,8 +118,15 @@ def run_query(store: Store, req: dict[str, Any], sock: socket.socket) -> None:
             "This is a SPARQL Update request; the query endpoint only runs queries "
             "(SELECT, ASK, CONSTRUCT, DESCRIBE). Send updates to the update endpoint.",
         )
-    text, capped = cap_rows(text, int(req.get("max_rows") or 0), shape)
+    page = req.get("page")  # saved queries: {"limit", "offset"} of the page to answer
+    original = text
+    if page:
+        text = paginate(text, int(page["limit"]), int(page["offset"]))
+    text, capped = cap_rows(text, int(req.get("max_rows") or 0), None if page else shape)
     kwargs = _dataset_kwargs(req, shape.has_dataset)
+    substitutions = _substitutions(req)
+    if substitutions:
+        kwargs["substitutions"] = substitutions
     try:
         result = store.query(text, base_iri=req.get("base_iri"), **kwargs)
         if isinstance(result, QuerySolutions | QueryBoolean):
@@ -112,6 +137,10 @@ def run_query(store: Store, req: dict[str, Any], sock: socket.socket) -> None:
         head = {"content_type": fmt.content_type, "kind": kind, "format": fmt.key}
         if capped:
             head["max_rows"] = int(req["max_rows"])
+        if page and kind == "results" and shape.form == "SELECT":
+            # Is there a row after this page? One more row of the same query, asked before answering.
+            probe = paginate(original, 1, int(page["offset"]) + int(page["limit"]))
+            head["has_next"] = any(True for _ in store.query(probe, base_iri=req.get("base_iri"), **kwargs))
         writer = FrameWriter(sock, head)
         serializer = formats.results_serializer(fmt.key) if kind == "results" else formats.rdf_serializer(fmt.key)
         result.serialize(writer, serializer)
