@@ -517,7 +517,8 @@ def dataset_params(case: TestCase) -> dict[str, list[str]]:
 def send(client, case: TestCase, accept: str = ACCEPT):  # type: ignore[no-untyped-def]
     """POST the test's query as a form, with its dataset; return the httpx response."""
     form: dict[str, object] = {"query": query_text(case), **dataset_params(case)}
-    return client.post("/sparql", data=form, headers={"Accept": accept})
+    q = form.pop("query")
+    return client.post("/sparql", params=form, content=q.encode(), headers={"Accept": accept, "Content-Type": "application/sparql-query"})
 
 
 def response_result(resp) -> Result:  # type: ignore[no-untyped-def]

@@ -17,16 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, Store
+from pyoxigraph import NamedNode, Quad, Store, Triple
 
 import rulakg
+from rulakg.build import derive
 from rulakg.build.sources import Source, SourceError, discover
 from rulakg.config import Settings
 
 Checker = Callable[[Store, list[Source], Settings], list[str]]
 
-# Checks run on the new store before it is swapped in; other modules (SHACL validation) register here.
-checks: list[Checker] = []
+# Graphs computed from the loaded sources (materialised inferences), then checks run on the new store
+# before it is swapped in (SHACL validation).
+derivations: list[Callable[[Store, list[Source], Settings], tuple[str, list[Triple]]]] = [derive.inferred]
+checks: list[Checker] = [derive.shacl_problems]
 
 
 def _ontology_docs(target: Path, sources: list[Source], settings: Settings) -> None:
@@ -143,6 +146,11 @@ def build(
             graphs[source.graph] = int(
                 next(iter(store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{source.graph}> {{ ?s ?p ?o }} }}")))[0].value
             )
+        for derive in derivations:
+            iri, triples = derive(store, sources, settings)
+            if triples:
+                store.bulk_extend(Quad(t.subject, t.predicate, t.object, NamedNode(iri)) for t in triples)
+                graphs[iri] = len(triples)
         problems = [p for check in checks for p in check(store, sources, settings)]
         if problems:
             shown = "\n  ".join(problems[:50])

@@ -41,6 +41,7 @@ ORG = "http://www.w3.org/ns/org#"
 DCT = "http://purl.org/dc/terms/"
 SCHEMA = "https://schema.org/"
 WD = "http://www.wikidata.org/entity/"
+QB = "http://purl.org/linked-data/cube#"
 
 ARTICLE_FILE = "russia-latin-america.txt"
 ARTICLE_ID = "russia-latin-america-2015"
@@ -297,6 +298,52 @@ def _claimed_by(value: str, ctx: Context) -> Iterator[Triple]:
         yield Triple(ctx.subject, NamedNode(R + "claimedBy"), ctx.resolve(ref, None))
 
 
+def _observation_kind(value: str, ctx: Context) -> Iterator[Triple]:
+    """Kind → indicator and data set (trade flows in the trade structure, other figures in the other one);
+    an investment's investor is its company, or else its reporting state."""
+    yield Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(value))
+    yield Triple(ctx.subject, NamedNode(R + "indicator"), NamedNode(R + "indicator-" + INDICATORS[value]))
+    trade = ctx.row.get("flow") in FLOWS
+    dataset = ctx.iri("dataset", "trade-figures" if trade else "other-figures")
+    yield Triple(ctx.subject, NamedNode(QB + "dataSet"), dataset)
+    if value == "investment":
+        investor = ctx.row.get("company") or ctx.row.get("reporting_state")
+        for ref in (v.strip() for v in (investor or "").split(";") if v.strip()):
+            yield Triple(ctx.subject, NamedNode(R + "investor"), ctx.resolve(ref, None))
+
+
+def _sender(value: str, ctx: Context) -> Iterator[Triple]:
+    """The sending state; a delegation of an organisation (the Rio Group) is the visitor instead."""
+    for ref in (v.strip() for v in value.split(";") if v.strip()):
+        node = ctx.resolve(ref, None)
+        prop = "sendingState" if "/id/state/" in node.value else "visitor"
+        yield Triple(ctx.subject, NamedNode(R + prop), node)
+
+
+OFFICE_TYPES = {
+    "head-of-state": "head-of-state", "president": "head-of-state", "president-of-russia": "head-of-state",
+    "leader-of-the-soviet-union": "head-of-state", "head-of-government": "head-of-government",
+    "prime-minister": "head-of-government", "prime-minister-of-russia": "head-of-government",
+    "foreign-minister": "foreign-minister", "deputy-foreign-minister": "deputy-foreign-minister",
+    "defence-minister": "defence-minister", "chief-of-general-staff": "chief-of-general-staff",
+    "ambassador": "ambassador", "ministry-department-director": "department-director",
+}  # fmt: skip
+
+
+def _datasets(base: str) -> Iterator[Triple]:
+    for ident, structure, en, es in (
+        ("trade-figures", "TradeStructure", "Trade figures stated by the article",
+         "Cifras comerciales que da el artículo"),
+        ("other-figures", "FigureStructure", "Other economic figures stated by the article",
+         "Otras cifras económicas que da el artículo"),
+    ):  # fmt: skip
+        node = NamedNode(f"{base}id/dataset/{ident}")
+        yield Triple(node, RDF_TYPE, NamedNode(QB + "DataSet"))
+        yield Triple(node, NamedNode(QB + "structure"), NamedNode(R + structure))
+        yield Triple(node, NamedNode(RDFS + "label"), Literal(en, language="en"))
+        yield Triple(node, NamedNode(RDFS + "label"), Literal(es, language="es"))
+
+
 def _vote_node(ctx: Context, resolution_id: str | None = None) -> NamedNode:
     """The roll-call vote on a resolution: its own node (an event), apart from the resolution (a document)."""
     return ctx.iri("vote", resolution_id or ctx.row["id"])
@@ -315,6 +362,7 @@ def _roll_call(value: str, ctx: Context) -> Iterator[Triple]:
     vote = _vote_node(ctx)
     yield Triple(ctx.subject, NamedNode(R + "draftSymbol"), Literal(value))
     yield Triple(vote, RDF_TYPE, NamedNode(R + "RollCallVote"))
+    yield Triple(vote, NamedNode(R + "assertionStatus"), Literal("stated"))
     yield Triple(vote, NamedNode(R + "onResolution"), ctx.subject)
     yield Triple(vote, NamedNode(RDFS + "label"), Literal(f"Vote on draft resolution {value}", language="en"))
     yield Triple(
@@ -385,6 +433,10 @@ TABLES: tuple[Table, ...] = (
             **_labels(),
             "qid": QID,
             "broader": Ref(R + "partOf", "office"),
+            "id": Custom(lambda v, ctx: iter(
+                [Triple(ctx.subject, NamedNode(R + "officeType"), NamedNode(R + "office-" + OFFICE_TYPES[v]))]
+                if v in OFFICE_TYPES else []
+            )),
             "state": Ref(R + "officeOf", "state"),
         },
     ),
@@ -446,7 +498,10 @@ TABLES: tuple[Table, ...] = (
         classes=(R + "UNResolution",),
         entity=True,
         columns={
-            "label_en": Lit(RDFS + "label", lang="en"),
+            "label_en": Custom(lambda v, ctx: iter([
+                Triple(ctx.subject, NamedNode(RDFS + "label"), Literal(v, language="en")),
+                Triple(ctx.subject, NamedNode(DCT + "title"), Literal(v, language="en")),
+            ])),
             "label_es": Lit(RDFS + "label", lang="es"),
             "qid": QID,
             "draft_symbol": Custom(_roll_call),
@@ -576,7 +631,7 @@ TABLES: tuple[Table, ...] = (
         class_by_value=VISIT_KINDS,
         columns={
             "visitors": Ref(R + "visitor"),
-            "visiting_state": Ref(R + "sendingState"),
+            "visiting_state": Custom(_sender),
             "host_states": Ref(R + "hostState"),
             "places": Ref(R + "location", "place"),
             "date": _date("date_text"),
@@ -644,7 +699,7 @@ TABLES: tuple[Table, ...] = (
         "economic_figures.csv",
         "observation",
         class_column="kind",
-        class_by_value={"investment": (R + "Investment",), "capacity": (R + "EnergyProject",)},
+        class_by_value={"investment": (R + "Investment",)},
         classes=(R + "StatisticalObservation",),
         columns={
             "reporting_state": Ref(R + "refArea"),
@@ -657,7 +712,10 @@ TABLES: tuple[Table, ...] = (
                     else []
                 )
             ),
-            "period": _date("period_text"),
+            "period": DateRule(
+                R + "refPeriod", R + "datePrecision", R + "earliestDate", R + "latestDate", R + "precision-",
+                "period_text", R + "dateText",
+            ),
             "value": Lit(R + "obsValue", XSD + "decimal"),
             "unit_or_currency": Custom(
                 lambda v, ctx: iter(
@@ -665,14 +723,7 @@ TABLES: tuple[Table, ...] = (
                 )
             ),
             "company": Ref(R + "participant"),
-            "kind": Custom(
-                lambda v, ctx: iter(
-                    [
-                        Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v)),
-                        Triple(ctx.subject, NamedNode(R + "indicator"), NamedNode(R + "indicator-" + INDICATORS[v])),
-                    ]
-                )
-            ),
+            "kind": Custom(_observation_kind),
         },
         ignore=frozenset({"period_text"}),
     ),
@@ -709,6 +760,8 @@ def article_document(settings: Settings, folder: Path) -> Iterator[Triple]:
         NamedNode(RDFS + "label"),
         Literal("La política de Rusia hacia América Latina (artículo fuente, 2015)", language="es"),
     )
+    # The extracted text carries no title page: a supplied title, in brackets as cataloguers write one.
+    yield Triple(doc, NamedNode(DCT + "title"), Literal("[Russia's policy towards Latin America]", language="en"))
     yield Triple(doc, NamedNode(DCT + "language"), Literal("en"))
     yield Triple(doc, NamedNode(DCT + "issued"), Literal("2015", datatype=NamedNode(XSD + "gYear")))
     yield Triple(
@@ -753,6 +806,7 @@ def compile_article(folder: Path, settings: Settings) -> Iterator[Triple]:
         return labels.get((ident, lang)) or labels.get((ident, "en")) or ident
 
     yield from article_document(settings, folder)
+    yield from _datasets(base)
     for table, rows in tables:
         for row in rows:
             where = f"{table.file} row {row['id']!r}"
@@ -779,7 +833,9 @@ def compile_article(folder: Path, settings: Settings) -> Iterator[Triple]:
                     if text:
                         yield Triple(subject, NamedNode(RDFS + "label"), Literal(text, language=lang))
             for column, value in row.items():
-                if not value or column in COMMON_FACT or column == "id" or column in table.ignore:
+                if not value or column in COMMON_FACT or column in table.ignore:
+                    continue
+                if column == "id" and "id" not in table.columns:
                     continue
                 rule = table.columns.get(column)
                 if rule is None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rulakg.store import frames
+from rulakg.store.worker import RETIRE
 
 
 class QueryTimeout(Exception):
@@ -84,6 +85,7 @@ class WorkerPool:
         self._closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self.kills = 0
+        self.retired = 0  # workers replaced because they outgrew their memory allowance
 
     # life cycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -154,40 +156,67 @@ class WorkerPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _release(self, worker: _Worker, end_payload: bytes) -> None:
+        """A worker finished its answer: back to the idle queue, or replaced if it asked to retire."""
+        if end_payload != RETIRE:
+            self._idle.put_nowait(worker)
+            return
+        # The worker grew past its memory allowance (see worker.py) and is exiting on its own.
+        self.retired += 1
+        worker.writer.close()
+        self._procs.pop(worker.proc.pid, None)
+
+        async def reap_and_replace() -> None:
+            try:
+                await asyncio.to_thread(worker.proc.wait, 10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    worker.proc.kill()
+                await asyncio.to_thread(worker.proc.wait)
+            if not self._closing:
+                await self._spawn()
+
+        task = asyncio.create_task(reap_and_replace())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     # queries ------------------------------------------------------------------------------------------
     async def run(self, request: dict[str, Any], timeout: float, queue_wait: float) -> QueryAnswer:
         """Run a query on a free worker; return once its head is known (the body may still stream)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        # ``asyncio.timeout`` rather than ``wait_for``: no extra task (and loop turn) per wait.
         try:
-            worker = await asyncio.wait_for(self._idle.get(), min(queue_wait, timeout))
+            async with asyncio.timeout(min(queue_wait, timeout)):
+                worker = await self._idle.get()
         except TimeoutError:
             raise PoolBusy(f"All {self.size} query workers stayed busy for {min(queue_wait, timeout):.1f} s.") from None
         worker.writer.write(frames.json_frame(frames.REQUEST, request))
         finished = False
         try:
-            kind, payload = await asyncio.wait_for(worker.read_frame(), deadline - loop.time())
-            if kind == frames.ERROR:
-                finished = True
-                self._idle.put_nowait(worker)
-                err = json.loads(payload)
-                raise QueryFailed(err.pop("status"), err.pop("message"), err)
-            head = json.loads(payload)
-            # Gather what is already there: a small answer goes out whole, with a Content-Length.
-            prefix = bytearray()
-            while len(prefix) < 256 * 1024:
-                kind, payload = await asyncio.wait_for(worker.read_frame(), deadline - loop.time())
-                if kind == frames.DATA:
-                    prefix += payload
-                    continue
-                if kind == frames.END:
+            async with asyncio.timeout_at(deadline):
+                kind, payload = await worker.read_frame()
+                if kind == frames.ERROR:
                     finished = True
                     self._idle.put_nowait(worker)
-                    return QueryAnswer(head, bytes(prefix), complete=True)
-                err = json.loads(payload)  # an error after the head: nothing valid was sent yet
-                finished = True
-                self._idle.put_nowait(worker)
-                raise QueryFailed(err.pop("status"), err.pop("message"), err)
+                    err = json.loads(payload)
+                    raise QueryFailed(err.pop("status"), err.pop("message"), err)
+                head = json.loads(payload)
+                # Gather what is already there: a small answer goes out whole, with a Content-Length.
+                prefix = bytearray()
+                while len(prefix) < 256 * 1024:
+                    kind, payload = await worker.read_frame()
+                    if kind == frames.DATA:
+                        prefix += payload
+                        continue
+                    if kind == frames.END:
+                        finished = True
+                        self._release(worker, payload)
+                        return QueryAnswer(head, bytes(prefix), complete=True)
+                    err = json.loads(payload)  # an error after the head: nothing valid was sent yet
+                    finished = True
+                    self._idle.put_nowait(worker)
+                    raise QueryFailed(err.pop("status"), err.pop("message"), err)
             finished = True  # the stream below owns the worker from here
             return QueryAnswer(head, bytes(prefix), complete=False, _rest=self._stream(worker, deadline))
         except TimeoutError:
@@ -199,16 +228,16 @@ class WorkerPool:
                 self._discard(worker)
 
     async def _stream(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
-        loop = asyncio.get_running_loop()
         done = False
         try:
             while True:
-                kind, payload = await asyncio.wait_for(worker.read_frame(), deadline - loop.time())
+                async with asyncio.timeout_at(deadline):  # around the read only, never across a yield
+                    kind, payload = await worker.read_frame()
                 if kind == frames.DATA:
                     yield payload
                 elif kind == frames.END:
                     done = True
-                    self._idle.put_nowait(worker)
+                    self._release(worker, payload)
                     return
                 else:
                     done = True

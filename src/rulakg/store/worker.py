@@ -24,6 +24,22 @@ from rulakg.store import frames
 
 CHUNK = 64 * 1024
 
+# Memory: each worker has its own RocksDB block cache and table readers, which a large scan fills (a
+# whole-store scan of 1 M triples adds ~50 MB that stays). A worker whose resident memory has grown this
+# much since it opened the store ends its answer with ``RETIRE`` and exits; the pool starts a fresh one.
+MAX_RSS_GROWTH = 24 * 2**20
+RETIRE = b"retire"  # payload of the END frame of a retiring worker
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_bytes() -> int:
+    """This process's resident set size (0 if unknown)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return 0
+
 
 class QueryError(Exception):
     """An error to report to the client with an HTTP status."""
@@ -56,7 +72,7 @@ class FrameWriter:
     def flush(self) -> None:  # pyoxigraph calls it when done; chunking is ours
         pass
 
-    def _send(self, end: bool) -> None:
+    def _send(self, end: bool, end_payload: bytes = b"") -> None:
         out = bytearray()
         if not self.started:
             out += frames.json_frame(frames.HEAD, self.head)
@@ -65,11 +81,11 @@ class FrameWriter:
             out += frames.frame(frames.DATA, bytes(self.buf))
             self.buf.clear()
         if end:
-            out += frames.frame(frames.END)
+            out += frames.frame(frames.END, end_payload)
         self.sock.sendall(out)
 
-    def close(self) -> None:
-        self._send(end=True)
+    def close(self, end_payload: bytes = b"") -> None:
+        self._send(end=True, end_payload=end_payload)
 
 
 def _dataset_kwargs(req: dict[str, Any], has_dataset: bool) -> dict[str, Any]:
@@ -108,8 +124,11 @@ def _substitutions(req: dict[str, Any]) -> dict[Variable, NamedNode | Literal]:
     return out
 
 
-def run_query(store: Store, req: dict[str, Any], sock: socket.socket) -> None:
-    """Evaluate one request and stream its answer; raise ``QueryError`` for a client-visible error."""
+def run_query(store: Store, req: dict[str, Any], sock: socket.socket, rss_limit: int = 0) -> bool:
+    """Evaluate one request and stream its answer; raise ``QueryError`` for a client-visible error.
+
+    Returns True when the worker has outgrown ``rss_limit`` (bytes; 0: no limit) and told the pool it retires.
+    """
     text: str = req["query"]
     shape = inspect(text)
     if shape.is_update:
@@ -144,7 +163,9 @@ def run_query(store: Store, req: dict[str, Any], sock: socket.socket) -> None:
         writer = FrameWriter(sock, head)
         serializer = formats.results_serializer(fmt.key) if kind == "results" else formats.rdf_serializer(fmt.key)
         result.serialize(writer, serializer)
-        writer.close()
+        retire = rss_limit > 0 and resident_bytes() > rss_limit
+        writer.close(RETIRE if retire else b"")
+        return retire
     except formats.NotAcceptable as e:
         raise QueryError(406, str(e), offered=[f.media_type for f in e.offered]) from e
     except formats.UnknownFormat as e:
@@ -163,6 +184,8 @@ def serve(store_path: str, socket_path: str) -> None:
     store = Store.read_only(store_path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(socket_path)
+    baseline = resident_bytes()
+    rss_limit = baseline + MAX_RSS_GROWTH if baseline else 0
     sock.sendall(frames.json_frame(frames.HELLO, {"pid": os.getpid()}))
     while True:
         try:
@@ -173,7 +196,8 @@ def serve(store_path: str, socket_path: str) -> None:
             continue
         req = json.loads(payload)
         try:
-            run_query(store, req, sock)
+            if run_query(store, req, sock, rss_limit):
+                return  # the pool has been told (END + RETIRE) and starts a replacement
         except QueryError as e:
             sock.sendall(frames.json_frame(frames.ERROR, {"status": e.status, "message": str(e), **e.extra}))
         except BrokenPipeError:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from rulakg import formats
 from rulakg.service import description, metrics
 from rulakg.service.errors import error_response
+from rulakg.service.execute import execute
 from rulakg.service.protocol import ProtocolError, QueryRequest, parse_query_request
 from rulakg.service.state import ServiceState
-from rulakg.store import PoolBusy, QueryFailed, QueryTimeout
 
 router = APIRouter()
 
@@ -55,19 +54,6 @@ def _service_description(request: Request, req: QueryRequest, state: ServiceStat
     endpoint = _endpoint_url(request, state)
     turtle = description.service_description_turtle(state.settings, endpoint, state.graphs)
     return Response(description.render(turtle, fmt, endpoint), media_type=fmt.content_type)
-
-
-async def _guard(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """Count a failure in mid-stream; re-raising aborts the connection, so the client sees a truncated body."""
-    try:
-        async for chunk in body:
-            yield chunk
-    except QueryTimeout:
-        metrics.query_timeouts_total.inc()
-        raise
-    except QueryFailed as e:
-        metrics.query_errors_total.labels(str(e.status)).inc()
-        raise
 
 
 @router.api_route(
@@ -118,24 +104,4 @@ async def _run(request: Request, req: QueryRequest, state: ServiceState) -> Resp
         # The service's base IRI for relative IRIs in a query without BASE (Protocol 2.1.4: the endpoint).
         "base_iri": _endpoint_url(request, state),
     }
-    try:
-        answer = await state.backend.run(payload, timeout, settings.worker_queue_wait)
-    except QueryTimeout as e:
-        metrics.query_timeouts_total.inc()
-        return error_response(
-            503, f"{e} Simplify the query, add a LIMIT, or ask for a longer timeout with timeout= "
-            f"(at most {settings.query_timeout_max:g} s).", {"Retry-After": "1"}
-        )
-    except PoolBusy as e:
-        return error_response(503, f"{e} Try again shortly.", {"Retry-After": "2"})
-    except QueryFailed as e:
-        return error_response(e.status, str(e))
-    headers = {"Vary": "Accept"}
-    if "max_rows" in answer.head:
-        headers["X-SPARQL-MaxRows"] = str(answer.head["max_rows"])
-    media_type = answer.head["content_type"]
-    if request.method == "HEAD":
-        return Response(b"", media_type=media_type, headers=headers)
-    if answer.complete:
-        return Response(answer.prefix, media_type=media_type, headers=headers)
-    return StreamingResponse(_guard(answer.body()), media_type=media_type, headers=headers)
+    return await execute(request, state, payload, timeout)

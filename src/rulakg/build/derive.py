@@ -1,0 +1,62 @@
+"""Build steps on the loaded store: materialised inferences and SHACL validation.
+
+Both read the data graphs (every source but the ontology and the shapes) into rdflib, which is fine at the
+size of the curated data (tens of thousands of triples).
+"""
+
+from __future__ import annotations
+
+import io
+
+import rdflib
+from pyoxigraph import NamedNode, RdfFormat, Store, Triple, parse
+
+from rulakg.build.sources import Source, graph_iri
+from rulakg.config import Settings
+
+SCHEMA_SOURCES = ("ontology", "shapes")
+
+
+def _graph(store: Store, iri: str) -> rdflib.Graph:
+    buffer = io.BytesIO()
+    store.dump(buffer, RdfFormat.N_TRIPLES, from_graph=NamedNode(iri))
+    return rdflib.Graph().parse(data=buffer.getvalue(), format="nt")
+
+
+def _data(store: Store, sources: list[Source]) -> rdflib.Graph:
+    data = rdflib.Graph()
+    for source in sources:
+        if source.name not in SCHEMA_SOURCES:
+            data += _graph(store, source.graph)
+    return data
+
+
+def inferred(store: Store, sources: list[Source], settings: Settings) -> tuple[str, list[Triple]]:
+    """Inverse properties, super-classes, super-properties, chains and transitive part-of, for plain SPARQL."""
+    from rulakg.ontology.reason import materialise
+
+    names = {s.name for s in sources}
+    if "ontology" not in names:
+        return graph_iri(settings, "inferred"), []
+    ontology = _graph(store, graph_iri(settings, "ontology"))
+    new = materialise(_data(store, sources), ontology=ontology)
+    nt = new.serialize(format="nt", encoding="utf-8")
+    triples = [Triple(q.subject, q.predicate, q.object) for q in parse(nt, RdfFormat.N_TRIPLES)]
+    return graph_iri(settings, "inferred"), sorted(triples, key=str)
+
+
+def shacl_problems(store: Store, sources: list[Source], settings: Settings) -> list[str]:
+    """SHACL violations of the data against ``ontology/shapes.ttl``, one readable line each."""
+    from rulakg.ontology.validate import validate
+
+    names = {s.name for s in sources}
+    if "ontology" not in names or "shapes" not in names:
+        return []
+    report = validate(
+        _data(store, sources),
+        ontology=_graph(store, graph_iri(settings, "ontology")),
+        shapes=_graph(store, graph_iri(settings, "shapes")),
+    )
+    return [
+        f"{v.focus_node} {v.path}: {v.message} ({v.shape})" for v in report.violations if v.severity == "Violation"
+    ]

@@ -1,0 +1,72 @@
+"""Running a query request on the backend and answering it over HTTP: the one code path shared by the SPARQL
+endpoint and the saved-query API (same workers, timeout, errors, headers, streaming)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from rulakg.service import metrics
+from rulakg.service.errors import error_response
+from rulakg.service.state import ServiceState
+from rulakg.store import PoolBusy, QueryFailed, QueryTimeout
+
+
+def sparql_endpoint(request: Request, state: ServiceState) -> str:
+    """The public URL of the SPARQL endpoint (the base IRI of queries, the target of saved queries)."""
+    if state.settings.public_url:
+        return state.settings.public_url.rstrip("/") + "/sparql"
+    return str(request.url.replace(path="/sparql", query=""))
+
+
+async def guard(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Count a failure in mid-stream; re-raising aborts the connection, so the client sees a truncated body."""
+    try:
+        async for chunk in body:
+            yield chunk
+    except QueryTimeout:
+        metrics.query_timeouts_total.inc()
+        raise
+    except QueryFailed as e:
+        metrics.query_errors_total.labels(str(e.status)).inc()
+        raise
+
+
+async def execute(
+    request: Request,
+    state: ServiceState,
+    payload: dict[str, Any],
+    timeout: float,
+    headers_for: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+) -> Response:
+    """Run ``payload`` (a worker request) within ``timeout``; the answer, streamed, or a plain-text error.
+
+    ``headers_for`` adds response headers from the answer's head (e.g. pagination links).
+    """
+    settings = state.settings
+    try:
+        answer = await state.backend.run(payload, timeout, settings.worker_queue_wait)
+    except QueryTimeout as e:
+        metrics.query_timeouts_total.inc()
+        return error_response(
+            503, f"{e} Simplify the query, add a LIMIT, or ask for a longer timeout with timeout= "
+            f"(at most {settings.query_timeout_max:g} s).", {"Retry-After": "1"}
+        )
+    except PoolBusy as e:
+        return error_response(503, f"{e} Try again shortly.", {"Retry-After": "2"})
+    except QueryFailed as e:
+        return error_response(e.status, str(e))
+    headers = {"Vary": "Accept"}
+    if "max_rows" in answer.head:
+        headers["X-SPARQL-MaxRows"] = str(answer.head["max_rows"])
+    if headers_for is not None:
+        headers.update(headers_for(answer.head))
+    media_type = answer.head["content_type"]
+    if request.method == "HEAD":
+        return Response(b"", media_type=media_type, headers=headers)
+    if answer.complete:
+        return Response(answer.prefix, media_type=media_type, headers=headers)
+    return StreamingResponse(guard(answer.body()), media_type=media_type, headers=headers)
