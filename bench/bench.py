@@ -100,8 +100,14 @@ def plan(triples: int) -> dict[str, int]:
     votes_budget = rest - persons * 5 - visits * 6 - agreements * 6
     resolutions = max(1, -(-votes_budget // (N_STATES * 4 + 4)))
     votes = max(0, -(-(votes_budget - resolutions * 4) // 4))
-    return {"states": N_STATES, "persons": max(1, persons), "visits": max(1, visits),
-            "agreements": max(1, agreements), "resolutions": resolutions, "votes": votes}
+    return {
+        "states": N_STATES,
+        "persons": max(1, persons),
+        "visits": max(1, visits),
+        "agreements": max(1, agreements),
+        "resolutions": resolutions,
+        "votes": votes,
+    }
 
 
 def generate(path: Path, triples: int, seed: int) -> dict[str, Any]:
@@ -121,46 +127,59 @@ def generate(path: Path, triples: int, seed: int) -> dict[str, Any]:
         w = f.write
         for i in range(counts["states"]):
             s = _iri("state", i)
-            w(f"{s} {a} {t('State')} .\n{s} {label} {_lit(f'State {i}', 'en')} .\n"
-              f"{s} {label} {_lit(f'Estado {i}', 'es')} .\n{s} {label} {_lit(f'Государство {i}', 'ru')} .\n"
-              f"{s} {t('isoCode')} {_lit(f'S{i:03d}')} .\n{s} {t('region')} {t(rng.choice(REGIONS))} .\n")
+            w(
+                f"{s} {a} {t('State')} .\n{s} {label} {_lit(f'State {i}', 'en')} .\n"
+                f"{s} {label} {_lit(f'Estado {i}', 'es')} .\n{s} {label} {_lit(f'Государство {i}', 'ru')} .\n"
+                f"{s} {t('isoCode')} {_lit(f'S{i:03d}')} .\n{s} {t('region')} {t(rng.choice(REGIONS))} .\n"
+            )
             n += 6
         for i in range(counts["persons"]):
             s = _iri("person", i)
             born = f"{rng.randint(1900, 1990)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            w(f"{s} {a} {t('Person')} .\n{s} {label} {_lit(f'Person {i} {rng.randrange(10**6)}')} .\n"
-              f"{s} {t('birthDate')} {_typed(born, XSD_DATE)} .\n"
-              f"{s} {t('nationality')} {_iri('state', rng.randrange(N_STATES))} .\n"
-              f"{s} {t('occupation')} {_lit(rng.choice(OCCUPATIONS))} .\n")
+            w(
+                f"{s} {a} {t('Person')} .\n{s} {label} {_lit(f'Person {i} {rng.randrange(10**6)}')} .\n"
+                f"{s} {t('birthDate')} {_typed(born, XSD_DATE)} .\n"
+                f"{s} {t('nationality')} {_iri('state', rng.randrange(N_STATES))} .\n"
+                f"{s} {t('occupation')} {_lit(rng.choice(OCCUPATIONS))} .\n"
+            )
             n += 5
         for i in range(counts["visits"]):
             s = _iri("visit", i)
             day = f"{rng.randint(1960, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            w(f"{s} {a} {t('Visit')} .\n{s} {t('visitor')} {_iri('person', rng.randrange(counts['persons']))} .\n"
-              f"{s} {t('hostState')} {_iri('state', rng.randrange(N_STATES))} .\n"
-              f"{s} {t('startDate')} {_typed(day, XSD_DATE)} .\n"
-              f"{s} {label} {_lit(f'Visit {i} on {day}', 'en')} .\n"
-              f"{s} {t('purpose')} {_lit(rng.choice(['official', 'working', 'state', 'private']))} .\n")
+            w(
+                f"{s} {a} {t('Visit')} .\n{s} {t('visitor')} {_iri('person', rng.randrange(counts['persons']))} .\n"
+                f"{s} {t('hostState')} {_iri('state', rng.randrange(N_STATES))} .\n"
+                f"{s} {t('startDate')} {_typed(day, XSD_DATE)} .\n"
+                f"{s} {label} {_lit(f'Visit {i} on {day}', 'en')} .\n"
+                f"{s} {t('purpose')} {_lit(rng.choice(['official', 'working', 'state', 'private']))} .\n"
+            )
             n += 6
         for i in range(counts["agreements"]):
             s = _iri("agreement", i)
             p1, p2 = rng.sample(range(N_STATES), 2)
             day = f"{rng.randint(1960, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            w(f"{s} {a} {t('Agreement')} .\n{s} {label} {_lit(f'Agreement {i} between {p1} and {p2}', 'en')} .\n"
-              f"{s} {t('signedOn')} {_typed(day, XSD_DATE)} .\n{s} {t('party')} {_iri('state', p1)} .\n"
-              f"{s} {t('party')} {_iri('state', p2)} .\n"
-              f"{s} {t('signedBy')} {_iri('person', rng.randrange(counts['persons']))} .\n")
+            w(
+                f"{s} {a} {t('Agreement')} .\n{s} {label} {_lit(f'Agreement {i} between {p1} and {p2}', 'en')} .\n"
+                f"{s} {t('signedOn')} {_typed(day, XSD_DATE)} .\n{s} {t('party')} {_iri('state', p1)} .\n"
+                f"{s} {t('party')} {_iri('state', p2)} .\n"
+                f"{s} {t('signedBy')} {_iri('person', rng.randrange(counts['persons']))} .\n"
+            )
             n += 6
         for i in range(counts["resolutions"]):
             s = _iri("resolution", i)
             day = f"{rng.randint(1946, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            w(f"{s} {a} {t('Resolution')} .\n{s} {label} {_lit(f'Resolution {i}', 'en')} .\n"
-              f"{s} {t('adoptedOn')} {_typed(day, XSD_DATE)} .\n{s} {t('session')} {_typed(str(i // 50), XSD_INT)} .\n")
+            w(
+                f"{s} {a} {t('Resolution')} .\n{s} {label} {_lit(f'Resolution {i}', 'en')} .\n"
+                f"{s} {t('adoptedOn')} {_typed(day, XSD_DATE)} .\n"
+                f"{s} {t('session')} {_typed(str(i // 50), XSD_INT)} .\n"
+            )
             n += 4
         for i in range(counts["votes"]):
             s = _iri("vote", i)  # vote i: resolution i // 200 by state i % 200
-            w(f"{s} {a} {t('VoteCast')} .\n{s} {t('onResolution')} {_iri('resolution', i // N_STATES)} .\n"
-              f"{s} {t('voter')} {_iri('state', i % N_STATES)} .\n{s} {t('choice')} {t(rng.choice(CHOICES))} .\n")
+            w(
+                f"{s} {a} {t('VoteCast')} .\n{s} {t('onResolution')} {_iri('resolution', i // N_STATES)} .\n"
+                f"{s} {t('voter')} {_iri('state', i % N_STATES)} .\n{s} {t('choice')} {t(rng.choice(CHOICES))} .\n"
+            )
             n += 4
     tmp.replace(path)
     meta = {"seed": seed, "counts": counts, "triples": n, "bytes": path.stat().st_size}
@@ -182,18 +201,40 @@ def small_queries(counts: dict[str, int], seed: int, per_kind: int) -> list[dict
         visit = _iri("visit", rng.randrange(counts["visits"]))
         out += [
             {"kind": "point", "accept": JSON_RESULTS, "query": f"SELECT ?p ?o WHERE {{ {person} ?p ?o }}"},
-            {"kind": "join", "accept": JSON_RESULTS, "query": pre + (
-                f"SELECT ?visit ?date ?host ?name WHERE {{ ?visit ont:visitor {person} ; ont:startDate ?date ;"
-                f" ont:hostState ?host . ?host rdfs:label ?name FILTER(lang(?name) = \"en\") }} ORDER BY ?date")},
-            {"kind": "join", "accept": JSON_RESULTS, "query": pre + (
-                f"SELECT ?choice WHERE {{ ?v ont:onResolution {res} ; ont:voter {state} ; ont:choice ?choice }}")},
-            {"kind": "join", "accept": JSON_RESULTS, "query": pre + (
-                f"SELECT ?label ?party ?pl WHERE {{ {agr} rdfs:label ?label ; ont:party ?party ."
-                f" ?party rdfs:label ?pl FILTER(lang(?pl) = \"es\") }}")},
+            {
+                "kind": "join",
+                "accept": JSON_RESULTS,
+                "query": pre
+                + (
+                    f"SELECT ?visit ?date ?host ?name WHERE {{ ?visit ont:visitor {person} ; ont:startDate ?date ;"
+                    f' ont:hostState ?host . ?host rdfs:label ?name FILTER(lang(?name) = "en") }} ORDER BY ?date'
+                ),
+            },
+            {
+                "kind": "join",
+                "accept": JSON_RESULTS,
+                "query": pre
+                + (f"SELECT ?choice WHERE {{ ?v ont:onResolution {res} ; ont:voter {state} ; ont:choice ?choice }}"),
+            },
+            {
+                "kind": "join",
+                "accept": JSON_RESULTS,
+                "query": pre
+                + (
+                    f"SELECT ?label ?party ?pl WHERE {{ {agr} rdfs:label ?label ; ont:party ?party ."
+                    f' ?party rdfs:label ?pl FILTER(lang(?pl) = "es") }}'
+                ),
+            },
             {"kind": "ask", "accept": JSON_RESULTS, "query": pre + f"ASK {{ {agr} ont:party {state} }}"},
-            {"kind": "construct", "accept": N_TRIPLES, "query": pre + (
-                f"CONSTRUCT {{ {visit} ?p ?o . ?who rdfs:label ?n }} WHERE {{ {visit} ?p ?o ."
-                f" OPTIONAL {{ {visit} ont:visitor ?who . ?who rdfs:label ?n }} }}")},
+            {
+                "kind": "construct",
+                "accept": N_TRIPLES,
+                "query": pre
+                + (
+                    f"CONSTRUCT {{ {visit} ?p ?o . ?who rdfs:label ?n }} WHERE {{ {visit} ?p ?o ."
+                    f" OPTIONAL {{ {visit} ont:visitor ?who . ?who rdfs:label ?n }} }}"
+                ),
+            },
         ]
     return out
 
@@ -262,10 +303,14 @@ def bench_load(data: Path, runs: int, store_root: Path) -> dict[str, Any]:
         shutil.rmtree(d, ignore_errors=True)
         return elapsed
 
-    variants = [("oxigraph load", run_oxigraph), ("rulakg load", run_rulakg),
-                ("load_file", lambda: run_inproc(False)), ("load_file+progress", lambda: run_inproc(True))]
+    variants = [
+        ("oxigraph load", run_oxigraph),
+        ("rulakg load", run_rulakg),
+        ("load_file", lambda: run_inproc(False)),
+        ("load_file+progress", lambda: run_inproc(True)),
+    ]
     for r in range(runs):
-        order = variants[r % len(variants):] + variants[: r % len(variants)]  # rotate: alternate who goes first
+        order = variants[r % len(variants) :] + variants[: r % len(variants)]  # rotate: alternate who goes first
         for name, fn in order:
             times[name].append(fn())
             log(f"load round {r + 1}: {name}: {times[name][-1]:.2f} s")
@@ -304,7 +349,7 @@ def tree_rss_kb(pid: int) -> int:
                 stat = f.read()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(entry))
     total, todo = 0, [pid]
     while todo:
@@ -355,17 +400,18 @@ class Server:
         self.endpoint = self.base + path
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
 
     def url(self, query: str) -> str:
         return self.endpoint + "?query=" + urllib.parse.quote(query, safe="")
 
     def path(self, query: str) -> str:
-        return self.url(query)[len(self.base):]
+        return self.url(query)[len(self.base) :]
 
     def start(self, timeout: float = 120.0) -> Server:
-        self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            self.cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -401,11 +447,12 @@ def _answer_size(r: httpx.Response) -> int:
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
-def bench_latency(servers: list[Server], queries: list[dict[str, str]], reps: int,
-                  samplers: dict[str, RssSampler]) -> dict[str, Any]:
+def bench_latency(
+    servers: list[Server], queries: list[dict[str, str]], reps: int, samplers: dict[str, RssSampler]
+) -> dict[str, Any]:
     clients = {s.name: httpx.Client(timeout=60) for s in servers}
     sizes: dict[str, list[int]] = {s.name: [] for s in servers}
     for s in servers:  # warm-up, and the answers of both must agree
@@ -427,14 +474,32 @@ def bench_latency(servers: list[Server], queries: list[dict[str, str]], reps: in
                 lat[s.name].setdefault(q["kind"], []).append((time.perf_counter() - t0) * 1000)
                 if r.status_code != 200:
                     raise RuntimeError(f"{s.name}: {r.status_code} {r.text[:300]}")
+    # Floors, to split our overhead: the trivial query ``ASK {}`` on both, and our ``/health`` (HTTP and
+    # the FastAPI stack, no query worker involved).
+    floors: dict[str, list[float]] = {}
+    probes = [(f"{s.name} ASK {{}}", s, s.url("ASK {}")) for s in servers]
+    probes += [(f"{s.name} /health", s, s.base + "/health") for s in servers if s.name == "rulakg"]
+    for rep in range(10 * reps):
+        for name, s, url in probes if rep % 2 == 0 else probes[::-1]:
+            t0 = time.perf_counter()
+            r = clients[s.name].get(url, headers={"Accept": JSON_RESULTS})
+            _ = r.content
+            floors.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
     for c in clients.values():
         c.close()
-    out: dict[str, Any] = {"queries": len(queries), "reps": reps, "answer_mismatches": mismatches,
-                           "answer_sizes": sizes[servers[0].name]}
+    out: dict[str, Any] = {
+        "queries": len(queries),
+        "reps": reps,
+        "answer_mismatches": mismatches,
+        "answer_sizes": sizes[servers[0].name],
+        "floor_median_ms": {k: statistics.median(v) for k, v in floors.items()},
+    }
     for s in servers:
         every = [x for v in lat[s.name].values() for x in v]
         out[s.name] = {
-            "median_ms": statistics.median(every), "p90_ms": pct(every, 0.9), "mean_ms": statistics.fmean(every),
+            "median_ms": statistics.median(every),
+            "p90_ms": pct(every, 0.9),
+            "mean_ms": statistics.fmean(every),
             "by_kind_median_ms": {k: statistics.median(v) for k, v in lat[s.name].items()},
             "peak_rss_mb": samplers[s.name].peak / 1024,
         }
@@ -493,8 +558,15 @@ def _httpx_load(server: Server, queries: list[dict[str, str]], conc: int, second
     return {"qps": sum(counts) / (time.perf_counter() - t0), "errors": sum(errors)}
 
 
-def bench_throughput(servers: list[Server], queries: list[dict[str, str]], conc: int, seconds: float, rounds: int,
-                     client: str, samplers: dict[str, RssSampler]) -> dict[str, Any]:
+def bench_throughput(
+    servers: list[Server],
+    queries: list[dict[str, str]],
+    conc: int,
+    seconds: float,
+    rounds: int,
+    client: str,
+    samplers: dict[str, RssSampler],
+) -> dict[str, Any]:
     runs: dict[str, list[dict[str, Any]]] = {s.name: [] for s in servers}
     peaks = {s.name: 0 for s in servers}
     for r in range(rounds):
@@ -506,16 +578,20 @@ def bench_throughput(servers: list[Server], queries: list[dict[str, str]], conc:
             log(f"throughput round {r + 1}: {s.name}: {res['qps']:.0f} q/s ({res['errors']:.0f} errors)")
     out: dict[str, Any] = {"client": client, "concurrency": conc, "seconds_per_run": seconds}
     for s in servers:
-        out[s.name] = {"qps_runs": [x["qps"] for x in runs[s.name]], "errors": sum(x["errors"] for x in runs[s.name]),
-                       "median_qps": statistics.median(x["qps"] for x in runs[s.name]),
-                       "peak_rss_mb": peaks[s.name] / 1024}
+        out[s.name] = {
+            "qps_runs": [x["qps"] for x in runs[s.name]],
+            "errors": sum(x["errors"] for x in runs[s.name]),
+            "median_qps": statistics.median(x["qps"] for x in runs[s.name]),
+            "peak_rss_mb": peaks[s.name] / 1024,
+        }
     return out
 
 
 def bench_big(servers: list[Server], rows: int, rounds: int, samplers: dict[str, RssSampler]) -> dict[str, Any]:
     query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {rows}"
-    res: dict[str, dict[str, list[float]]] = {s.name: {"seconds": [], "ttfb": [], "bytes": [], "peak": []}
-                                              for s in servers}
+    res: dict[str, dict[str, list[float]]] = {
+        s.name: {"seconds": [], "ttfb": [], "bytes": [], "peak": []} for s in servers
+    }
     with httpx.Client(timeout=300) as c:
         for r in range(rounds):
             for s in servers if r % 2 == 0 else servers[::-1]:
@@ -535,29 +611,66 @@ def bench_big(servers: list[Server], rows: int, rounds: int, samplers: dict[str,
                 res[s.name]["ttfb"].append(ttfb or elapsed)
                 res[s.name]["bytes"].append(n)
                 res[s.name]["peak"].append(samplers[s.name].peak / 1024)
-                log(f"1M-row JSON round {r + 1}: {s.name}: {elapsed:.2f} s, {n / 1e6:.0f} MB, "
-                    f"peak RSS {samplers[s.name].peak / 1024:.0f} MB")
+                log(
+                    f"1M-row JSON round {r + 1}: {s.name}: {elapsed:.2f} s, {n / 1e6:.0f} MB, "
+                    f"peak RSS {samplers[s.name].peak / 1024:.0f} MB"
+                )
     out: dict[str, Any] = {"rows": rows, "query": query}
     for s in servers:
         d = res[s.name]
-        out[s.name] = {"median_s": statistics.median(d["seconds"]), "runs_s": d["seconds"],
-                       "median_ttfb_s": statistics.median(d["ttfb"]), "bytes": d["bytes"][0],
-                       "peak_rss_mb": max(d["peak"]), "peak_rss_runs_mb": d["peak"]}
+        out[s.name] = {
+            "median_s": statistics.median(d["seconds"]),
+            "runs_s": d["seconds"],
+            "median_ttfb_s": statistics.median(d["ttfb"]),
+            "bytes": d["bytes"][0],
+            "peak_rss_mb": max(d["peak"]),
+            "peak_rss_runs_mb": d["peak"],
+        }
     return out
 
 
-def bench_servers(store_root: Path, queries: list[dict[str, str]], args: argparse.Namespace,
-                  rows: int) -> dict[str, Any]:
+def bench_servers(
+    store_root: Path, queries: list[dict[str, str]], args: argparse.Namespace, rows: int
+) -> dict[str, Any]:
     ours_dir = store_root / "ours"
     oxi_dir = store_root / "oxiserve"
     shutil.rmtree(oxi_dir, ignore_errors=True)
     shutil.copytree((ours_dir / "current").resolve() / "oxigraph", oxi_dir)  # a byte copy: identical store
     port_ours, port_oxi = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RULAKG_")}
-    ours = Server("rulakg", [tool("rulakg"), "serve", "--no-build", "--store-dir", str(ours_dir),
-                             "--host", "127.0.0.1", "--port", str(port_ours)], port_ours, "/sparql", env)
-    oxi = Server("oxigraph", [tool("oxigraph"), "serve-read-only", "--location", str(oxi_dir),
-                              "--bind", f"127.0.0.1:{port_oxi}", "--union-default-graph"], port_oxi, "/query")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RULAKG_")}  # default settings
+    if args.workers:
+        env["RULAKG_WORKERS"] = str(args.workers)
+    ours = Server(
+        "rulakg",
+        [
+            tool("rulakg"),
+            "serve",
+            "--no-build",
+            "--store-dir",
+            str(ours_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port_ours),
+        ],
+        port_ours,
+        "/sparql",
+        env,
+    )
+    oxi = Server(
+        "oxigraph",
+        [
+            tool("oxigraph"),
+            "serve-read-only",
+            "--location",
+            str(oxi_dir),
+            "--bind",
+            f"127.0.0.1:{port_oxi}",
+            "--union-default-graph",
+        ],
+        port_oxi,
+        "/query",
+    )
     servers = [ours, oxi]
     samplers: dict[str, RssSampler] = {}
     try:
@@ -568,8 +681,10 @@ def bench_servers(store_root: Path, queries: list[dict[str, str]], args: argpars
         idle = {s.name: tree_rss_kb(s.proc.pid) / 1024 for s in servers}  # type: ignore[union-attr]
         log(f"servers up; idle RSS {idle}")
         latency = bench_latency(servers, queries, args.reps, samplers)
-        log(f"latency: ours median {latency['rulakg']['median_ms']:.2f} ms, "
-            f"oxigraph {latency['oxigraph']['median_ms']:.2f} ms")
+        log(
+            f"latency: ours median {latency['rulakg']['median_ms']:.2f} ms, "
+            f"oxigraph {latency['oxigraph']['median_ms']:.2f} ms"
+        )
         client = "wrk" if shutil.which("wrk") and args.client != "httpx" else "httpx"
         tput = bench_throughput(servers, queries, 8, args.tput_seconds, args.tput_rounds, client, samplers)
         big = bench_big(servers, rows, args.big_rounds, samplers)
@@ -579,8 +694,14 @@ def bench_servers(store_root: Path, queries: list[dict[str, str]], args: argpars
             sm.stop()
         for s in servers:
             s.stop()
-    return {"idle_rss_mb": idle, "peak_rss_mb_whole_run": overall, "latency": latency, "throughput": tput,
-            "big_json": big, "ours_workers": "default (RULAKG_WORKERS unset)"}
+    return {
+        "idle_rss_mb": idle,
+        "peak_rss_mb_whole_run": overall,
+        "latency": latency,
+        "throughput": tput,
+        "big_json": big,
+        "ours_workers": args.workers or "default (RULAKG_WORKERS unset)",
+    }
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -605,18 +726,27 @@ def machine() -> dict[str, Any]:
 
     sha = version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
     dirty = version(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"]) != "?"
-    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gb": round(mem_kb / 2**20, 1), "python": platform.python_version(),
-            "pyoxigraph": pyoxigraph.__version__, "oxigraph_cli": version([tool("oxigraph"), "--version"]),
-            "wrk": version(["wrk", "--version"]) if shutil.which("wrk") else None,
-            "git": sha + ("+dirty(src)" if dirty else "")}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem_gb": round(mem_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "pyoxigraph": pyoxigraph.__version__,
+        "oxigraph_cli": version([tool("oxigraph"), "--version"]),
+        "wrk": version(["wrk", "--version"]) if shutil.which("wrk") else None,
+        "git": sha + ("+dirty(src)" if dirty else ""),
+    }
 
 
 def summarize(res: dict[str, Any]) -> dict[str, Any]:
     s: dict[str, Any] = {}
     if "load" in res:
         ld = res["load"]
-        s["load_speed_ratio"] = {"value": ld["speed_ratio_vs_oxigraph"]["rulakg load"], "target": ">= 0.8",
-                                 "pass": ld["pass"]}
+        s["load_speed_ratio"] = {
+            "value": ld["speed_ratio_vs_oxigraph"]["rulakg load"],
+            "target": ">= 0.8",
+            "pass": ld["pass"],
+        }
     if "servers" in res:
         sv = res["servers"]
         lat, tp, big = sv["latency"], sv["throughput"], sv["big_json"]
@@ -646,8 +776,19 @@ def main() -> None:
     ap.add_argument("--client", choices=["wrk", "httpx"], default="wrk", help="throughput client (wrk if installed)")
     ap.add_argument("--skip-load", action="store_true", help="reuse bench/work/stores/ours from an earlier run")
     ap.add_argument("--skip-servers", action="store_true")
+    ap.add_argument("--workers", type=int, help="RULAKG_WORKERS for our server (default: unset, the default)")
     ap.add_argument("--label", default="", help="a note stored with the results (e.g. 'before fix X')")
+    ap.add_argument(
+        "--src",
+        type=Path,
+        help="run our code (load, serve) from this source tree, e.g. a snapshot "
+        "of src/ for an A/B comparison (put first on PYTHONPATH); default: the installed package",
+    )
     args = ap.parse_args()
+    if args.src:
+        if not (args.src / "rulakg" / "__init__.py").is_file():
+            sys.exit(f"--src {args.src}: no rulakg package there")
+        os.environ["PYTHONPATH"] = str(args.src.resolve())  # every child process: rulakg load/serve, load_file
     if args.quick:
         args.triples = min(args.triples, 200_000)
         args.load_runs, args.reps, args.tput_seconds, args.tput_rounds, args.big_rounds = 3, 5, 3.0, 1, 1
@@ -655,13 +796,20 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    res: dict[str, Any] = {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "mode": mode,
-                           "label": args.label, "args": vars(args), "machine": machine(),
-                           "command": " ".join([".venv/bin/python", "bench/bench.py", *sys.argv[1:]])}
+    res: dict[str, Any] = {
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "mode": mode,
+        "label": args.label,
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "machine": machine(),
+        "loadavg_start": os.getloadavg(),
+        "command": " ".join([".venv/bin/python", "bench/bench.py", *sys.argv[1:]]),
+    }
     data = WORK / f"synthetic-{args.triples}-s{args.seed}.nt"
     t0 = time.perf_counter()
     res["data"] = generate(data, args.triples, args.seed) | {"file": str(data.relative_to(ROOT))}
-    log(f"data: {res['data']['triples']} triples, {res['data']['bytes'] / 1e6:.0f} MB ({time.perf_counter() - t0:.1f} s)")
+    mb = res["data"]["bytes"] / 1e6
+    log(f"data: {res['data']['triples']} triples, {mb:.0f} MB ({time.perf_counter() - t0:.1f} s)")
     store_root = WORK / "stores"
     store_root.mkdir(exist_ok=True)
     if not args.skip_load:
@@ -672,6 +820,7 @@ def main() -> None:
         queries = small_queries(res["data"]["counts"], args.seed, per_kind=5)
         rows = min(args.rows, res["data"]["triples"])
         res["servers"] = bench_servers(store_root, queries, args, rows)
+    res["loadavg_end"] = os.getloadavg()
     res["summary"] = summarize(res)
     res["wall_seconds"] = time.perf_counter() - started
     out = RESULTS / f"run-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{mode}.json"
@@ -682,10 +831,12 @@ def main() -> None:
     if "servers" in res:
         sv = res["servers"]
         for name in ("rulakg", "oxigraph"):
-            print(f"{name}: latency median {sv['latency'][name]['median_ms']:.2f} ms p90 "
-                  f"{sv['latency'][name]['p90_ms']:.2f} ms; c=8 {sv['throughput'][name]['median_qps']:.0f} q/s; "
-                  f"{sv['big_json']['rows']} rows JSON {sv['big_json'][name]['median_s']:.2f} s; "
-                  f"peak RSS {sv['big_json'][name]['peak_rss_mb']:.0f} MB")
+            print(
+                f"{name}: latency median {sv['latency'][name]['median_ms']:.2f} ms p90 "
+                f"{sv['latency'][name]['p90_ms']:.2f} ms; c=8 {sv['throughput'][name]['median_qps']:.0f} q/s; "
+                f"{sv['big_json']['rows']} rows JSON {sv['big_json'][name]['median_s']:.2f} s; "
+                f"peak RSS {sv['big_json'][name]['peak_rss_mb']:.0f} MB"
+            )
         if sv["latency"]["answer_mismatches"]:
             print("WARNING: the servers' answers differ for queries", sv["latency"]["answer_mismatches"])
     print(f"wrote {out.relative_to(ROOT)} in {res['wall_seconds']:.0f} s")

@@ -22,7 +22,11 @@ def free_port() -> int:
 
 
 def build_store(store_dir: Path, ontology_dir: Path, data_dir: Path, **settings: object) -> Settings:
-    """Build a store from the given sources into ``store_dir``; return the settings used."""
+    """Build a store from the given sources into ``store_dir``; return the settings used.
+
+    The saved queries' and VoID graphs are left out unless asked for (``describe_dataset=True``), so the store
+    holds exactly the given sources."""
+    settings.setdefault("describe_dataset", False)
     cfg = Settings(store_dir=store_dir, ontology_dir=ontology_dir, data_dir=data_dir, **settings)  # type: ignore[arg-type]
     build(cfg)
     return cfg

@@ -39,12 +39,12 @@ class Cli:
             "RULAKG_STORE_DIR": str(self.store),
             "RULAKG_ONTOLOGY_DIR": str(self.ontology),
             "RULAKG_DATA_DIR": str(self.data),
+            "RULAKG_QUERIES_DIR": str(root / "queries"),  # none: the store holds the fixture (+ its VoID)
+            "RULAKG_DESCRIBE_DATASET": "false",  # the store holds exactly the fixture sources
             "COLUMNS": "500",  # rich wraps at the terminal width; keep paths and IRIs on one line
         }
 
-    def __call__(
-        self, *args: str, input: str | None = None, ok: bool = True
-    ) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, input: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [sys.executable, "-m", "rulakg.cli", *args],
             env=self.env,
@@ -59,6 +59,9 @@ class Cli:
 
     def current(self) -> Path:
         return (self.store / "current").resolve()
+
+    def manifest(self) -> dict:
+        return json.loads((self.current() / "build.json").read_text())
 
     def query_json(self, query: str, *extra: str) -> dict:
         return json.loads(self("query", query, "--format", "json", *extra).stdout)
@@ -77,21 +80,18 @@ def fresh(tmp_path: Path) -> Cli:
     return Cli(tmp_path)
 
 
-def total() -> int:
-    return sum(fixture_triples().values())
-
-
 # --- build -----------------------------------------------------------------------------------------------
 
 
 def test_build_skip_force_reproducible(fresh: Cli):
     first = fresh("build")
-    assert f"{total()} triples in 3 graphs" in first.stderr
     target = fresh.current()
     assert (target / "oxigraph").is_dir()
-    manifest = json.loads((target / "build.json").read_text())
-    assert manifest["triples"] == total()
-    assert manifest["graphs"] == fixture_triples()
+    manifest = fresh.manifest()
+    assert f"{manifest['triples']} triples in {len(manifest['graphs'])} graphs" in first.stderr
+    assert manifest["triples"] == sum(manifest["graphs"].values())
+    for graph, n in fixture_triples().items():  # every source in its graph (derived graphs come on top)
+        assert manifest["graphs"][graph] == n
     dump_a = fresh("dump").stdout
 
     again = fresh("build")
@@ -103,14 +103,14 @@ def test_build_skip_force_reproducible(fresh: Cli):
     assert fresh.current() != target
     dump_b = fresh("dump").stdout
     assert dump_a == dump_b  # reproducible, blank node labels included
-    assert len(dump_a.splitlines()) == total()
+    assert len(dump_a.splitlines()) == manifest["triples"]
     assert "_:" in dump_a
 
     # a change of the inputs is picked up
     with (fresh.data / "places" / "places.nt").open("a") as f:
         f.write(f'<{ID}chile> <http://www.w3.org/2000/01/rdf-schema#label> "Chile"@es .\n')
-    rebuilt = fresh("build")
-    assert f"{total() + 1} triples" in rebuilt.stderr
+    assert "Built" in fresh("build").stderr
+    assert fresh.manifest()["graphs"][G_PLACES] == fixture_triples()[G_PLACES] + 1
 
 
 def test_broken_turtle_keeps_previous_store(fresh: Cli):
@@ -130,11 +130,11 @@ def test_broken_turtle_keeps_previous_store(fresh: Cli):
     assert sorted(p.name for p in fresh.store.iterdir()) == builds  # the failed build left nothing behind
     # the previous store is still queryable...
     rows = fresh.query_json("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")["results"]["bindings"]
-    assert int(rows[0]["n"]["value"]) == total()
+    assert int(rows[0]["n"]["value"]) == fresh.manifest()["triples"]
     # ...and served
     with LiveServer(fresh.store, workers=1) as live:
         health = httpx.get(live.url + "/health").json()
-        assert health["triples"] == total()
+        assert health["triples"] == fresh.manifest()["triples"]
         response = httpx.get(live.url + "/sparql", params={"query": f"ASK {{ <{ID}castro> ?p ?o }}"})
         assert response.json()["boolean"] is True
 
@@ -157,25 +157,24 @@ DOCS = {
     "rdf": (
         '<?xml version="1.0"?>\n'
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="' + EX + '">\n'
-        '  <rdf:Description rdf:about="'
-        + EX
-        + 'rdf"><ex:p xml:lang="ru">рдф</ex:p><ex:q>x</ex:q></rdf:Description>\n'
+        '  <rdf:Description rdf:about="' + EX + 'rdf"><ex:p xml:lang="ru">рдф</ex:p><ex:q>x</ex:q></rdf:Description>\n'
         "</rdf:RDF>\n"
     ),
-    "jsonld": json.dumps(
-        {"@id": EX + "jsonld", EX + "p": "json-ld", EX + "q": {"@value": "y", "@language": "es"}}
-    ),
+    "jsonld": json.dumps({"@id": EX + "jsonld", EX + "p": "json-ld", EX + "q": {"@value": "y", "@language": "es"}}),
 }
 
 
+def _where(cli: Cli, subject: str) -> dict[str | None, set[str]]:
+    """The objects of ``subject`` by graph (None: the store's default graph), in one ``rulakg query``."""
+    query = f"SELECT ?g ?o WHERE {{ {{ <{subject}> ?p ?o }} UNION {{ GRAPH ?g {{ <{subject}> ?p ?o }} }} }}"
+    out: dict[str | None, set[str]] = {}
+    for row in cli.query_json(query, "--no-union")["results"]["bindings"]:
+        out.setdefault(row["g"]["value"] if "g" in row else None, set()).add(row["o"]["value"])
+    return out
+
+
 def _objects(cli: Cli, subject: str, graph: str | None) -> set[str]:
-    if graph is None:
-        query = f"SELECT ?o WHERE {{ <{subject}> ?p ?o }}"
-        rows = cli.query_json(query, "--no-union")["results"]["bindings"]
-    else:
-        query = f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <{subject}> ?p ?o }} }}"
-        rows = cli.query_json(query)["results"]["bindings"]
-    return {r["o"]["value"] for r in rows}
+    return _where(cli, subject).get(graph, set())
 
 
 @pytest.mark.parametrize("fmt", list(DOCS))
@@ -188,10 +187,9 @@ def test_load_triples(cli: Cli, tmp_path: Path, fmt: str, graph: str | None):
     args = ["load", str(path)] + (["--graph", graph] if graph else [])
     result = cli(*args)
     assert "Loaded" in result.stderr
-    objects = _objects(cli, EX + name, graph)
-    assert len(objects) == 2, objects
-    if graph is not None:  # and not in the default graph
-        assert _objects(cli, EX + name, None) == set()
+    where = _where(cli, EX + name)
+    assert list(where) == [graph], where  # in that graph only
+    assert len(where[graph]) == 2, where
 
 
 def test_load_gzip(cli: Cli, tmp_path: Path):
@@ -209,13 +207,11 @@ def test_load_quads_keep_their_graphs(cli: Cli, tmp_path: Path):
     nq = tmp_path / "doc.nq"
     nq.write_text(f'<{EX}nq> <{EX}p> "in g1" <{EX}g1> .\n<{EX}nq> <{EX}p> "in default" .\n')
     cli("load", str(nq), "--graph", f"{EX}gx")
-    assert _objects(cli, f"{EX}nq", f"{EX}g1") == {"in g1"}
-    assert _objects(cli, f"{EX}nq", f"{EX}gx") == {"in default"}
+    assert _where(cli, f"{EX}nq") == {f"{EX}g1": {"in g1"}, f"{EX}gx": {"in default"}}
     trig = tmp_path / "doc.trig"
     trig.write_text(f'@prefix ex: <{EX}> .\nex:g2 {{ ex:trig ex:p "in g2" }}\nex:trig ex:p "top" .\n')
     cli("load", str(trig))
-    assert _objects(cli, f"{EX}trig", f"{EX}g2") == {"in g2"}
-    assert _objects(cli, f"{EX}trig", None) == {"top"}
+    assert _where(cli, f"{EX}trig") == {f"{EX}g2": {"in g2"}, None: {"top"}}
 
 
 def test_load_broken_file_fails(cli: Cli, tmp_path: Path):
@@ -300,9 +296,7 @@ def test_query_without_store(fresh: Cli):
 def _graphs(quads) -> dict[str, Graph]:
     graphs: dict[str, list[str]] = {}
     for q in quads:
-        graphs.setdefault(str(q.graph_name), []).append(
-            str(ox.Triple(q.subject, q.predicate, q.object)) + " ."
-        )
+        graphs.setdefault(str(q.graph_name), []).append(str(ox.Triple(q.subject, q.predicate, q.object)) + " .")
     return {g: Graph().parse(data="\n".join(lines), format="nt") for g, lines in graphs.items()}
 
 
@@ -315,7 +309,7 @@ def test_dump_round_trip(fresh: Cli, tmp_path: Path, suffix: str):
     restored = ox.Store()
     restored.bulk_load(path=out, format=ox.RdfFormat.N_QUADS if suffix == ".nq" else ox.RdfFormat.TRIG)
     original = ox.Store.read_only(str(fresh.current() / "oxigraph"))
-    assert len(restored) == len(original) == total()
+    assert len(restored) == len(original) == fresh.manifest()["triples"]
     assert {str(g) for g in restored.named_graphs()} == {str(g) for g in original.named_graphs()}
     mine, theirs = _graphs(restored), _graphs(original)
     assert mine.keys() == theirs.keys()
@@ -339,4 +333,4 @@ def test_stats(fresh: Cli):
     assert f"{ONT}Person │ 2 " in out
     assert f"{ONT}Country │ 2 " in out
     assert f"{ONT}name │ 4 " in out
-    assert f"Total: {total()} triples" in out
+    assert f"Total: {fresh.manifest()['triples']} triples" in out

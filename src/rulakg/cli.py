@@ -71,6 +71,7 @@ def serve(
     settings = _settings()
     if not no_build:
         build(force=False, store_dir=None)
+    _library(settings)  # a broken saved query stops here, with its file and line
     from rulakg.service.app import create_app
 
     err.print(f"Serving {settings.store_path()} on http://{settings.host}:{settings.port}/sparql")
@@ -99,15 +100,28 @@ def query(
         bool | None, typer.Option("--union/--no-union", help="Default graph = union of all graphs.")
     ] = None,
     store_dir: StoreOpt = None,
+    saved: Annotated[str | None, typer.Option("--saved", help="Run the saved query of this name (queries/).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A saved query's parameter, NAME=VALUE (repeatable).")
+    ] = None,
 ) -> None:
-    """Run a SPARQL query on the store and print the result."""
+    """Run a SPARQL query (or a saved query: --saved NAME --param k=v) on the store and print the result."""
     from pyoxigraph import QueryBoolean, QuerySolutions
 
     from rulakg import formats
     from rulakg.prefixes import PREFIXES
 
     settings = _settings(store_dir=store_dir, union_default_graph=union)
-    if sparql is None or sparql == "-":
+    extra: dict[str, Any] = {}
+    if saved is not None:
+        if sparql is not None:
+            err.print("[red]Give either a query or --saved NAME, not both.[/red]")
+            raise typer.Exit(2)
+        text, extra["substitutions"] = _saved_query(settings, saved, param or [])
+    elif param:
+        err.print("[red]--param goes with --saved NAME.[/red]")
+        raise typer.Exit(2)
+    elif sparql is None or sparql == "-":
         text = sys.stdin.read()
     elif sparql.startswith("@"):
         text = Path(sparql[1:]).read_text(encoding="utf-8")
@@ -115,7 +129,9 @@ def query(
         text = sparql
     store = _open_read_only(settings)
     try:
-        result = store.query(text, use_default_graph_as_union=settings.union_default_graph, prefixes=PREFIXES)
+        result = store.query(
+            text, use_default_graph_as_union=settings.union_default_graph, prefixes=PREFIXES, **extra
+        )
     except SyntaxError as e:
         err.print(f"[red]SPARQL syntax error:[/red] {e}")
         raise typer.Exit(2) from None
@@ -147,6 +163,77 @@ def query(
             raise typer.Exit(2) from None
         result.serialize(out, formats.rdf_serializer(key))
     out.flush()
+
+
+def _library(settings: Settings):  # type: ignore[no-untyped-def]
+    from rulakg.queries import LibraryError, load_library
+
+    try:
+        return load_library(settings.queries_dir)
+    except LibraryError as e:
+        err.print(str(e), markup=False, highlight=False, soft_wrap=True, style="red")
+        raise typer.Exit(1) from None
+
+
+def _saved_query(settings: Settings, name: str, params: list[str]):  # type: ignore[no-untyped-def]
+    """A saved query's text and its parameters bound (enumerations listed from the store)."""
+    from pyoxigraph import Variable
+
+    from rulakg.queries import ParameterError, bind
+
+    library = _library(settings)
+    saved = library.get(name)
+    if saved is None:
+        err.print(f"No saved query {name!r}. Known queries: {', '.join(sorted(library.queries)) or 'none'}.")
+        raise typer.Exit(2)
+    values: dict[str, list[str]] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            err.print(f"--param {item!r}: write NAME=VALUE.")
+            raise typer.Exit(2)
+        values.setdefault(key.strip(), []).append(value)
+    store = _open_read_only(settings)
+    for p in saved.parameters:
+        if p.enum_query:
+            rows = store.query(p.enum_query, use_default_graph_as_union=settings.union_default_graph)
+            p.enum = list(dict.fromkeys(row[0].value for row in rows if row[0] is not None)) or None
+    try:
+        terms = bind(saved, values)
+    except ParameterError as e:
+        err.print(f"Invalid parameter {e.name!r}: {e}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    return saved.text, {Variable(var): term for var, term in terms.items()}
+
+
+queries_app = typer.Typer(help="The saved queries (queries/**/*.rq).", no_args_is_help=True)
+app.add_typer(queries_app, name="queries")
+
+
+@queries_app.command("check")
+def queries_check(
+    folder: Annotated[Path | None, typer.Argument(help="Folder of .rq files (default: RULAKG_QUERIES_DIR).")] = None,
+) -> None:
+    """Check every saved query (decorators, parameters, syntax); print each problem as file:line: message."""
+    settings = _settings(queries_dir=folder)
+    library = _library(settings)
+    err.print(f"{len(library)} saved queries in {settings.queries_dir}: all OK.")
+
+
+@queries_app.command("list")
+def queries_list(
+    folder: Annotated[Path | None, typer.Argument(help="Folder of .rq files (default: RULAKG_QUERIES_DIR).")] = None,
+) -> None:
+    """List the saved queries: name, form, parameters, summary."""
+    settings = _settings(queries_dir=folder)
+    table = Table("name", "form", "parameters", "tags", "summary")
+    for q in _library(settings):
+        params = ", ".join(
+            f"{p.name}{'' if p.required else '?'}:{p.type if p.type != 'lang' else '@' + (p.language or '')}"
+            for p in q.parameters
+        )
+        table.add_row(q.name, q.form, params, ", ".join(q.tags), q.summary)
+    Console().print(table)
 
 
 @app.command()

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         le=64,
         description="Query worker processes (each opens the store read-only).",
     )
+    describe_dataset: bool = Field(
+        True,
+        description="At build time, add the saved queries as RDF (graph/queries) and the VoID description of "
+        "the dataset (graph/void) to the store.",
+    )
     union_default_graph: bool = Field(
         True,
         description="Default graph of a query = union of all graphs (public-endpoint behaviour). "

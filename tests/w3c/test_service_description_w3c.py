@@ -8,6 +8,8 @@ vocabulary's schema (classes, domains and ranges, the defined feature and langua
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
@@ -174,3 +176,53 @@ def test_service_description(case: m.TestCase, w3c_client) -> None:  # type: ign
     local = case.id.split("/")[-1]
     assert local in CHECKS, f"no implementation of the service description test {case.id}"
     CHECKS[local](w3c_client)
+
+
+class _FakeClient:
+    """Answers ``GET /sparql`` with a fixed Turtle description (for the harness's own test)."""
+
+    base_url = "http://example.org"
+
+    def __init__(self, turtle: str):
+        self.turtle = turtle
+
+    def get(self, path: str, headers: dict[str, str]) -> object:
+        class Resp:
+            status_code = 200
+            content = self.turtle.encode()
+            url = self.base_url + path
+            text = self.turtle
+
+        Resp.headers = {"content-type": "text/turtle"}  # type: ignore[attr-defined]
+        return Resp()
+
+
+GOOD_SD = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+[] a sd:Service ; sd:endpoint <http://example.org/sparql> ; sd:supportedLanguage sd:SPARQL11Query ;
+   sd:feature sd:BasicFederatedQuery ;
+   sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ;
+                       sd:namedGraph [ a sd:NamedGraph ; sd:name <http://example.org/g> ] ] ."""
+
+
+@pytest.mark.w3c
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("sd:supportedLanguage sd:SPARQL11Query", "no sd:supportedLanguage"),
+        ("sd:feature sd:BasicFederatedQuery", "sd:BasicFederatedQueries is not a term"),
+        ("sd:name <http://example.org/g>", "has 0 sd:name values"),
+        ("sd:endpoint <http://example.org/sparql>", "has no sd:endpoint"),
+        ("sd:defaultGraph [ a sd:Graph ]", "typed {'NamedGraph'}, not sd:Graph"),
+    ],
+)
+def test_harness_schema_check_finds_problems(broken: str, message: str) -> None:
+    conforms_to_schema(_FakeClient(GOOD_SD))
+    replacement = {
+        "sd:supportedLanguage sd:SPARQL11Query": "sd:endpoint <http://example.org/sparql>",
+        "sd:feature sd:BasicFederatedQuery": "sd:feature sd:BasicFederatedQueries",
+        "sd:name <http://example.org/g>": "a sd:NamedGraph",
+        "sd:endpoint <http://example.org/sparql>": "sd:supportedLanguage sd:SPARQL11Query",
+        "sd:defaultGraph [ a sd:Graph ]": "sd:defaultGraph [ a sd:NamedGraph ; sd:name <http://example.org/h> ]",
+    }[broken]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        conforms_to_schema(_FakeClient(GOOD_SD.replace(broken, replacement)))

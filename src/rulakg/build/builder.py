@@ -23,12 +23,16 @@ import rulakg
 from rulakg.build import derive
 from rulakg.build.sources import Source, SourceError, discover
 from rulakg.config import Settings
+from rulakg.queries.void import void_derivation
 
 Checker = Callable[[Store, list[Source], Settings], list[str]]
 
 # Graphs computed from the loaded sources (materialised inferences), then checks run on the new store
 # before it is swapped in (SHACL validation).
-derivations: list[Callable[[Store, list[Source], Settings], tuple[str, list[Triple]]]] = [derive.inferred]
+derivations: list[Callable[[Store, list[Source], Settings], tuple[str, list[Triple]]]] = [
+    derive.inferred,
+    void_derivation,  # last: the VoID description counts every other graph
+]
 checks: list[Checker] = [derive.shacl_problems]
 
 
@@ -65,10 +69,10 @@ class BuildResult:
 def input_hash(sources: list[Source], settings: Settings) -> str:
     """Hash of everything that determines the store: input files, the code that maps them, settings."""
     h = hashlib.sha256()
-    h.update(f"{rulakg.__version__}|{settings.base_iri}".encode())
+    h.update(f"{rulakg.__version__}|{settings.base_iri}|{settings.describe_dataset}".encode())
     code = sorted((Path(rulakg.__file__).parent).glob("data/**/*.py")) + sorted(
         (Path(rulakg.__file__).parent).glob("build/*.py")
-    )
+    ) + sorted((Path(rulakg.__file__).parent).glob("queries/*.py"))
     for f in code:
         h.update(f.read_bytes())
     for source in sources:

@@ -113,4 +113,21 @@ def discover(settings: Settings) -> list[Source]:
                     yield from mapper(folder, settings)
 
             sources.append(Source(folder.name, graph_iri(settings, folder.name), (*rdf, *tables), produce))
+    if settings.describe_dataset and settings.queries_dir.is_dir():
+        saved = tuple(sorted(settings.queries_dir.rglob("*.rq")))
+        if saved:
+            sources.append(Source("queries", graph_iri(settings, "queries"), saved, lambda: _saved_queries(settings)))
     return sources
+
+
+def _saved_queries(settings: Settings) -> list[Triple]:
+    """The saved queries as RDF (SIB/SHACL sparql-examples); a broken query fails the build (file, line)."""
+    from rulakg.queries import LibraryError, load_library
+    from rulakg.queries.rdf import query_triples
+    from rulakg.queries.void import endpoint_of
+
+    try:
+        library = load_library(settings.queries_dir)
+    except LibraryError as e:
+        raise SourceError(str(e)) from e
+    return query_triples(library, settings.base_iri, endpoint_of(settings))

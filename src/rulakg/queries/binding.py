@@ -106,7 +106,18 @@ def _iri(name: str, value: str) -> NamedNode:
 
 
 def validate(param: Parameter, raw: Any, *, check_enum: bool = True) -> NamedNode | Literal:
-    """One raw value (text, or a JSON number/boolean) → the term to bind; ``ParameterError`` if unusable."""
+    """One raw value (text, or a JSON number/boolean) → the term to bind; ``ParameterError`` if unusable.
+
+    The type is checked first, then (``check_enum``) that the value is one of the allowed ones."""
+    term = _convert(param, raw)
+    if check_enum and param.enum is not None and term.value not in param.enum:
+        name, value = param.name, term.value
+        shown = ", ".join(param.enum[:20]) + (f", … ({len(param.enum)} values)" if len(param.enum) > 20 else "")
+        raise ParameterError(name, f"{value!r} is not an allowed value of the parameter {name!r}; allowed: {shown}")
+    return term
+
+
+def _convert(param: Parameter, raw: Any) -> NamedNode | Literal:
     name = param.name
     if isinstance(raw, bool):
         raw = "true" if raw else "false"
@@ -117,9 +128,6 @@ def validate(param: Parameter, raw: Any, *, check_enum: bool = True) -> NamedNod
     if len(raw) > MAX_VALUE_LENGTH:
         raise ParameterError(name, f"the value of {name!r} is longer than {MAX_VALUE_LENGTH} characters")
     value = raw.strip() if param.type not in ("string", "lang", "datatype") else raw
-    if check_enum and param.enum is not None and value not in param.enum:
-        shown = ", ".join(param.enum[:20]) + (f", … ({len(param.enum)} values)" if len(param.enum) > 20 else "")
-        raise ParameterError(name, f"{value!r} is not an allowed value of the parameter {name!r}; allowed: {shown}")
     if param.type == "iri":
         return _iri(name, value)
     if param.type == "lang":
@@ -169,14 +177,18 @@ def bind(query: SavedQuery, values: Mapping[str, Sequence[Any] | Any]) -> dict[s
     for key in values:
         if key not in known:
             listing = ", ".join(sorted(known)) or "none"
-            raise ParameterError(key, f"unknown parameter {key!r} for the query {query.name!r}; its parameters: {listing}")
+            raise ParameterError(
+                key, f"unknown parameter {key!r} for the query {query.name!r}; its parameters: {listing}"
+            )
     bound: dict[str, NamedNode | Literal] = {}
     for param in query.parameters:
         given = values.get(param.name)
         if isinstance(given, list | tuple):
             given = [v for v in given if not (isinstance(v, str) and v == "")]  # an empty form field: not given
             if len(given) > 1:
-                raise ParameterError(param.name, f"the parameter {param.name!r} was given {len(given)} times; give it once")
+                raise ParameterError(
+                    param.name, f"the parameter {param.name!r} was given {len(given)} times; give it once"
+                )
             given = given[0] if given else None
         elif given == "":
             given = None

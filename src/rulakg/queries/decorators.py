@@ -121,6 +121,8 @@ def parse_decorators(text: str) -> Decorators:
         mark = getattr(e, "problem_mark", None)
         line = numbers[min(mark.line, len(numbers) - 1)] if mark is not None else numbers[0]
         problem = getattr(e, "problem", None) or str(e)
+        if "mapping values are not allowed" in problem:
+            problem += " (quote a text that contains ': ', or write it as a `|` block)"
         raise DecoratorError(f"the `#+` decorators are not valid YAML: {problem}", line) from None
     if data is None:
         return dec
@@ -186,8 +188,7 @@ def parse_decorators(text: str) -> Decorators:
         elif key == "endpoint_in_url":
             if value not in (False, "false", "False", "no"):
                 raise DecoratorError(
-                    "`#+ endpoint_in_url`: saved queries always run on this service's store; only False is "
-                    "accepted",
+                    "`#+ endpoint_in_url`: saved queries always run on this service's store; only False is accepted",
                     line,
                 )
             dec.endpoint_in_url = False

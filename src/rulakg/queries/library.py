@@ -54,6 +54,11 @@ class SavedQuery:
         return self.name.replace("_", " ").replace("-", " ")
 
     @property
+    def body(self) -> str:
+        """The SPARQL text without its ``#+`` decorator lines."""
+        return "\n".join(ln for ln in self.text.splitlines() if not ln.lstrip().startswith("#+")).strip() + "\n"
+
+    @property
     def description(self) -> str | None:
         return self.decorators.description
 
@@ -124,6 +129,24 @@ def _syntax_problem(message: str) -> tuple[int | None, str]:
     return line, f"column {col}: {msg}"
 
 
+def _locate(text: str) -> tuple[int, str] | None:
+    """Where a syntax error is. pyoxigraph's parser reports the furthest position it tried (often the end of
+    the query); rdflib's points at the offending token: ask it, when it also fails."""
+    try:
+        from pyparsing import ParseException
+        from rdflib.plugins.sparql.parser import parseQuery
+    except ImportError:  # pragma: no cover - rdflib is a dependency
+        return None
+    try:
+        parseQuery(text)
+    except ParseException as e:
+        found = e.line.strip()[:60] if e.line else ""
+        return e.lineno, f"column {e.col}: unexpected text here: {found!r}"
+    except Exception:
+        return None
+    return None
+
+
 def derive_enumeration(text: str, variable: str) -> str | None:
     """grlc's enumeration query: the distinct values ``?variable`` takes in the query's own WHERE clause."""
     toks = list(_tokens(text))
@@ -165,7 +188,8 @@ def _check_syntax(query: SavedQuery) -> tuple[int | None, str] | None:
             for _ in result:
                 break
     except SyntaxError as e:
-        return _syntax_problem(str(e))
+        line, message = _syntax_problem(str(e))
+        return _locate(query.text) or (line, message)
     except RuntimeError as e:
         msg = str(e)
         m = re.search(r"variable \?(\S+) in its SELECT projection", msg)
@@ -212,12 +236,20 @@ def load_query(path: Path, root: Path) -> tuple[SavedQuery | None, list[str]]:
     query = SavedQuery(name, path, rel, text, shape.form, params, dec, section, tags)
     by_name = {p.name: p for p in params}
     known = ", ".join(by_name) or "none"
-    for key, mapping in (("defaults", dec.defaults), ("examples", dec.examples), ("parameters", dec.parameters),
-                         ("enumerate", dec.enumerate)):
+    for key, mapping in (
+        ("defaults", dec.defaults),
+        ("examples", dec.examples),
+        ("parameters", dec.parameters),
+        ("enumerate", dec.enumerate),
+    ):
         for pname in mapping:
             if pname not in by_name:
-                problems.append(problem(f"`#+ {key}` names {pname!r}, which is not a parameter (parameters: {known})",
-                                        dec.lines.get(key)))
+                problems.append(
+                    problem(
+                        f"`#+ {key}` names {pname!r}, which is not a parameter (parameters: {known})",
+                        dec.lines.get(key),
+                    )
+                )
     for pname, value in dec.defaults.items():
         if pname in by_name:
             p = by_name[pname]
@@ -240,8 +272,12 @@ def load_query(path: Path, root: Path) -> tuple[SavedQuery | None, list[str]]:
         else:
             p.enum_query = derive_enumeration(text, p.variable)
             if p.enum_query is None:
-                problems.append(problem(f"`#+ enumerate`: cannot derive the values of {pname!r} from the query",
-                                        dec.lines.get("enumerate")))
+                problems.append(
+                    problem(
+                        f"`#+ enumerate`: cannot derive the values of {pname!r} from the query",
+                        dec.lines.get("enumerate"),
+                    )
+                )
     for pname, value in [*dec.defaults.items(), *dec.examples.items()]:
         p = by_name.get(pname)
         if p is None:
@@ -253,11 +289,31 @@ def load_query(path: Path, root: Path) -> tuple[SavedQuery | None, list[str]]:
     for pname, value in dec.examples.items():
         if pname in by_name:
             by_name[pname].example = value
+    problems += [problem(m, line) for m, line in _bound_calls(text, {p.variable for p in params})]
     syntax = _check_syntax(query)
     if syntax:
         line, message = syntax
         problems.append(problem(f"SPARQL syntax error, {message}" if line else message, line))
     return (None if problems else query), problems
+
+
+def _bound_calls(text: str, variables: set[str]) -> list[tuple[str, int]]:
+    """``BOUND(?param)``: pyoxigraph folds it to false before the substitution (the variable is bound by no
+    pattern), so it is false even when the parameter is given. Point authors to the idiom that works."""
+    toks = list(_tokens(text))
+    found = []
+    for i in range(len(toks) - 2):
+        if toks[i][0] == "word" and toks[i][1].upper() == "BOUND" and toks[i + 1][1] == "(" and toks[i + 2][0] == "var":
+            var = toks[i + 2][1][1:]
+            if var in variables:
+                found.append(
+                    (
+                        f"BOUND(?{var}) is always false for a parameter (pyoxigraph's substitutions do not bind it "
+                        f"for BOUND); for an optional filter write FILTER(COALESCE(<condition on ?{var}>, true))",
+                        _line_col(text, toks[i][2]),
+                    )
+                )
+    return found
 
 
 def _check_enum_query(text: str) -> str | None:

@@ -23,6 +23,7 @@ variable everywhere in the query: it is never spliced into the text.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,14 +54,15 @@ TYPE_KEYWORDS: dict[str, tuple[str, str | None]] = {
 }
 
 # ISO 639-1 language codes: a last part like ``_en`` or ``_ru`` makes a language-tagged literal.
-LANGUAGES = frozenset(
-    """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv
-    dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii
-    ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk
-    ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc
-    sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve
-    vi vo wa wo xh yi yo za zh zu""".split()
-)
+_ISO_639_1 = """
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de
+dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id
+ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu
+lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu
+rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr
+ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+"""
+LANGUAGES = frozenset(_ISO_639_1.split())
 
 # Names the API itself uses in a run request: a parameter may not take them.
 RESERVED = frozenset({"page", "per_page", "format", "timeout", "query", "output"})
@@ -110,11 +112,11 @@ class Parameter:
         schema = dict(_SCHEMAS[self.type])
         if self.enum:
             schema = {"type": "string", "enum": list(self.enum)}
+            if self.type == "iri":
+                schema["format"] = "uri"
             if self.type in ("integer",):
-                try:
+                with contextlib.suppress(ValueError):
                     schema = {"type": "integer", "enum": [int(v) for v in self.enum]}
-                except ValueError:
-                    pass
         if self.default is not None:
             schema["default"] = _typed(self.default, schema["type"])
         return schema
@@ -195,13 +197,19 @@ def find_parameters(text: str) -> tuple[list[Parameter], list[tuple[str, int]]]:
         if seen is None:
             if param.name in RESERVED:
                 problems.append(
-                    (f"the parameter name {param.name!r} (from {value}) is reserved by the API "
-                     f"({', '.join(sorted(RESERVED))}); rename the variable", line)
+                    (
+                        f"the parameter name {param.name!r} (from {value}) is reserved by the API "
+                        f"({', '.join(sorted(RESERVED))}); rename the variable",
+                        line,
+                    )
                 )
             params[param.name] = param
         elif seen.variable != param.variable:
             problems.append(
-                (f"the parameter {param.name!r} is declared twice, as ?{seen.variable} and {value}; "
-                 "use one variable per parameter", line)
+                (
+                    f"the parameter {param.name!r} is declared twice, as ?{seen.variable} and {value}; "
+                    "use one variable per parameter",
+                    line,
+                )
             )
     return list(params.values()), problems

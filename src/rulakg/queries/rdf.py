@@ -62,10 +62,10 @@ def query_triples(queries: Iterable[SavedQuery], base_iri: str, endpoint: str) -
     out: list[Triple] = []
     a = _n(RDF + "type")
     prefixes = _n(query_iri(base_iri, "prefixes"))
-    for prefix, namespace in sorted(PREFIXES.items()):
-        decl = _n(f"{query_iri(base_iri, 'prefixes')}#{prefix}")
+    declarations = [(p, ns, _n(f"{query_iri(base_iri, 'prefixes')}#{p}")) for p, ns in sorted(PREFIXES.items())]
+    out += [Triple(prefixes, _n(SH + "declare"), decl) for _, _, decl in declarations]
+    for prefix, namespace, decl in declarations:
         out += [
-            Triple(prefixes, _n(SH + "declare"), decl),
             Triple(decl, _n(SH + "prefix"), Literal(prefix)),
             Triple(decl, _n(SH + "namespace"), Literal(namespace, datatype=_n(XSD + "anyURI"))),
         ]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
+
+from rulakg.config import Settings
 
 VOID = "http://rdfs.org/ns/void#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -56,8 +58,11 @@ def describe(store: Store, base_iri: str, endpoint: str, *, exclude: tuple[str, 
 
     add(ds, RDF + "type", NamedNode(VOID + "Dataset"))
     add(ds, DCTERMS + "title", Literal("RuLA KG", language="en"))
-    add(ds, DCTERMS + "description", Literal(
-        "Russia (and the USSR) and Latin America and the Caribbean: a knowledge graph.", language="en"))
+    add(
+        ds,
+        DCTERMS + "description",
+        Literal("Russia (and the USSR) and Latin America and the Caribbean: a knowledge graph.", language="en"),
+    )
     add(ds, DCTERMS + "license", NamedNode("https://creativecommons.org/licenses/by/4.0/"))
     add(ds, VOID + "sparqlEndpoint", NamedNode(endpoint))
     add(ds, VOID + "uriSpace", Literal(f"{base_iri}id/"))
@@ -96,7 +101,8 @@ def describe(store: Store, base_iri: str, endpoint: str, *, exclude: tuple[str, 
     rows = store.query(f"SELECT ?g (COUNT(*) AS ?n) {{ {where} }} GROUP BY ?g ORDER BY ?g")
     for row in rows:
         g, n = row[0], int(row[1].value)
-        sub = NamedNode(f"{base_iri}void/graph/{g.value.rsplit('/', 1)[-1]}")
+        local = g.value[len(base_iri) + 6 :] if g.value.startswith(f"{base_iri}graph/") else _key(g.value)
+        sub = NamedNode(f"{base_iri}void/graph/{local}")
         add(ds, VOID + "subset", sub)
         add(sub, RDF + "type", NamedNode(VOID + "Dataset"))
         add(sub, SD + "name", g)
@@ -123,3 +129,17 @@ def describe(store: Store, base_iri: str, endpoint: str, *, exclude: tuple[str, 
     add(linkset, VOID + "target", wikidata)
     add(linkset, VOID + "triples", integer(links))
     return quads
+
+
+def endpoint_of(settings: Settings) -> str:
+    """The SPARQL endpoint named in the build's descriptions: the public URL's, else the base IRI's."""
+    return (settings.public_url.rstrip("/") if settings.public_url else settings.base_iri.rstrip("/")) + "/sparql"
+
+
+def void_derivation(store: Store, sources: list, settings: Settings) -> tuple[str, list[Triple]]:  # type: ignore[type-arg]
+    """The build step (``builder.derivations``): the VoID graph of the loaded store."""
+    iri = void_graph_iri(settings.base_iri)
+    if not settings.describe_dataset:
+        return iri, []
+    quads = describe(store, settings.base_iri, endpoint_of(settings))
+    return iri, [Triple(q.subject, q.predicate, q.object) for q in quads]

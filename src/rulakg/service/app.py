@@ -12,7 +12,7 @@ from rulakg import __version__
 from rulakg.build.builder import read_manifest
 from rulakg.config import Settings, get_settings
 from rulakg.service import errors
-from rulakg.service.routers import meta, ontology, sparql
+from rulakg.service.routers import meta, ontology, queries, sparql
 from rulakg.service.state import ServiceState
 from rulakg.store import QueryBackend, WorkerPool
 
@@ -29,6 +29,11 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
         pool = backend or WorkerPool(store_root.resolve() / "oxigraph", settings.workers)
         await pool.start()
         app.state.rulakg = ServiceState(settings, pool, manifest)
+        try:
+            await queries.startup(app)  # a broken saved query stops the start-up (file, line, message)
+        except BaseException:
+            await pool.stop()
+            raise
         try:
             yield
         finally:
@@ -52,5 +57,7 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
     errors.install(app)
     app.include_router(sparql.router)
     app.include_router(meta.router)
+    app.include_router(queries.router)
+    queries.install_openapi(app)
     app.include_router(ontology.router)
     return app

@@ -52,8 +52,10 @@ async def execute(
     except QueryTimeout as e:
         metrics.query_timeouts_total.inc()
         return error_response(
-            503, f"{e} Simplify the query, add a LIMIT, or ask for a longer timeout with timeout= "
-            f"(at most {settings.query_timeout_max:g} s).", {"Retry-After": "1"}
+            503,
+            f"{e} Simplify the query, add a LIMIT, or ask for a longer timeout with timeout= "
+            f"(at most {settings.query_timeout_max:g} s).",
+            {"Retry-After": "1"},
         )
     except PoolBusy as e:
         return error_response(503, f"{e} Try again shortly.", {"Retry-After": "2"})

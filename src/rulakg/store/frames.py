@@ -18,6 +18,7 @@ HEAD = b"H"
 DATA = b"D"
 ERROR = b"E"
 END = b"Z"
+RETIRE = b"retire"  # payload of an END frame: the worker exits after this answer (see worker.py)
 
 _HEADER = struct.Struct(">cI")
 HEADER_SIZE = _HEADER.size

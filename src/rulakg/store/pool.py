@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from rulakg.store import frames
-from rulakg.store.worker import RETIRE
 
 
 class QueryTimeout(Exception):
@@ -158,7 +157,7 @@ class WorkerPool:
 
     def _release(self, worker: _Worker, end_payload: bytes) -> None:
         """A worker finished its answer: back to the idle queue, or replaced if it asked to retire."""
-        if end_payload != RETIRE:
+        if end_payload != frames.RETIRE:
             self._idle.put_nowait(worker)
             return
         # The worker grew past its memory allowance (see worker.py) and is exiting on its own.

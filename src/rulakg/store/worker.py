@@ -10,8 +10,10 @@ Run as ``python -m rulakg.store.worker STORE_PATH SOCKET_PATH``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import socket
 import sys
 from typing import Any
@@ -26,19 +28,25 @@ CHUNK = 64 * 1024
 
 # Memory: each worker has its own RocksDB block cache and table readers, which a large scan fills (a
 # whole-store scan of 1 M triples adds ~50 MB that stays). A worker whose resident memory has grown this
-# much since it opened the store ends its answer with ``RETIRE`` and exits; the pool starts a fresh one.
+# much since it opened the store ends its answer with ``frames.RETIRE`` and exits; the pool starts a fresh one.
 MAX_RSS_GROWTH = 24 * 2**20
-RETIRE = b"retire"  # payload of the END frame of a retiring worker
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def resident_bytes() -> int:
-    """This process's resident set size (0 if unknown)."""
+def resident_bytes(statm_fd: int | None = None) -> int:
+    """This process's resident set size (0 if unknown); ``statm_fd``: an open ``/proc/self/statm`` (cheaper)."""
     try:
+        if statm_fd is not None:
+            return int(os.pread(statm_fd, 128, 0).split()[1]) * _PAGE_SIZE
         with open("/proc/self/statm", "rb") as f:
             return int(f.read().split()[1]) * _PAGE_SIZE
     except (OSError, ValueError, IndexError):
         return 0
+
+
+# The shape of a query text depends on the text only: repeated texts (saved queries, whose parameters are
+# bound as substitutions, and the same query sent again) skip the tokenizer.
+_inspect = functools.lru_cache(maxsize=256)(inspect)
 
 
 class QueryError(Exception):
@@ -124,13 +132,32 @@ def _substitutions(req: dict[str, Any]) -> dict[Variable, NamedNode | Literal]:
     return out
 
 
-def run_query(store: Store, req: dict[str, Any], sock: socket.socket, rss_limit: int = 0) -> bool:
+_UNKNOWN_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported")
+
+
+def query_tolerating_unknown_functions(store: Store, text: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    """``store.query`` where a call of a function the engine does not know is an error *value* (so its
+    expression is unbound, as SPARQL 1.1 §17.3 says of errors), not a refused query."""
+    unknown: dict[NamedNode, Any] = {}
+    while True:
+        try:
+            return store.query(text, custom_functions=unknown or None, **kwargs)
+        except RuntimeError as e:
+            m = _UNKNOWN_FUNCTION.search(str(e))
+            if not m or NamedNode(m.group(1)) in unknown or len(unknown) > 32:
+                raise
+            unknown[NamedNode(m.group(1))] = lambda *_args: None
+
+
+def run_query(
+    store: Store, req: dict[str, Any], sock: socket.socket, rss_limit: int = 0, statm_fd: int | None = None
+) -> bool:
     """Evaluate one request and stream its answer; raise ``QueryError`` for a client-visible error.
 
     Returns True when the worker has outgrown ``rss_limit`` (bytes; 0: no limit) and told the pool it retires.
     """
     text: str = req["query"]
-    shape = inspect(text)
+    shape = _inspect(text)
     if shape.is_update:
         raise QueryError(
             400,
@@ -147,7 +174,7 @@ def run_query(store: Store, req: dict[str, Any], sock: socket.socket, rss_limit:
     if substitutions:
         kwargs["substitutions"] = substitutions
     try:
-        result = store.query(text, base_iri=req.get("base_iri"), **kwargs)
+        result = query_tolerating_unknown_functions(store, text, base_iri=req.get("base_iri"), **kwargs)
         if isinstance(result, QuerySolutions | QueryBoolean):
             offered, kind = formats.RESULT_FORMATS, "results"
         else:
@@ -163,8 +190,8 @@ def run_query(store: Store, req: dict[str, Any], sock: socket.socket, rss_limit:
         writer = FrameWriter(sock, head)
         serializer = formats.results_serializer(fmt.key) if kind == "results" else formats.rdf_serializer(fmt.key)
         result.serialize(writer, serializer)
-        retire = rss_limit > 0 and resident_bytes() > rss_limit
-        writer.close(RETIRE if retire else b"")
+        retire = rss_limit > 0 and resident_bytes(statm_fd) > rss_limit
+        writer.close(frames.RETIRE if retire else b"")
         return retire
     except formats.NotAcceptable as e:
         raise QueryError(406, str(e), offered=[f.media_type for f in e.offered]) from e
@@ -184,7 +211,11 @@ def serve(store_path: str, socket_path: str) -> None:
     store = Store.read_only(store_path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(socket_path)
-    baseline = resident_bytes()
+    try:
+        statm_fd: int | None = os.open("/proc/self/statm", os.O_RDONLY)
+    except OSError:
+        statm_fd = None
+    baseline = resident_bytes(statm_fd)
     rss_limit = baseline + MAX_RSS_GROWTH if baseline else 0
     sock.sendall(frames.json_frame(frames.HELLO, {"pid": os.getpid()}))
     while True:
@@ -196,7 +227,7 @@ def serve(store_path: str, socket_path: str) -> None:
             continue
         req = json.loads(payload)
         try:
-            if run_query(store, req, sock, rss_limit):
+            if run_query(store, req, sock, rss_limit, statm_fd):
                 return  # the pool has been told (END + RETIRE) and starts a replacement
         except QueryError as e:
             sock.sendall(frames.json_frame(frames.ERROR, {"status": e.status, "message": str(e), **e.extra}))
