@@ -313,7 +313,7 @@ def test_list_every_query(qserver: LiveServer):
     assert visits["summary"] == "Visits to or from a state"
     assert visits["tags"] == ["examples", "visits"]
     assert visits["method"] == "GET"
-    assert "SELECT ?_state_iri" in visits["sparql"]
+    assert "SELECT DISTINCT ?_state_iri" in visits["sparql"] and visits["sparql"].startswith("#+ summary:")
     state, year = visits["parameters"]
     assert (state["name"], state["type"], state["required"]) == ("state", "iri", True)
     assert state["allowed_values"] == [CUBA, MEXICO, RUSSIA, VENEZUELA]  # computed at start-up on the store
@@ -594,7 +594,8 @@ def test_sparql_examples(qserver: LiveServer):
     assert len(found) == 7  # every SELECT query
     visits = found[BASE + "query/state-visits"]
     assert visits["target"].value == f"{qserver.url}/sparql"
-    assert "SELECT ?_state_iri" in visits["text"].value
+    assert visits["text"].value.startswith("PREFIX rula:")  # the SPARQL, without the decorators
+    assert "SELECT DISTINCT ?_state_iri" in visits["text"].value
     assert visits["comment"].language == "en"
     keywords = {
         t.object.value

@@ -15,6 +15,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Triple
 
 from rulakg.config import Settings
+from rulakg.data.edtf import DateError, parse_edtf
 from rulakg.data.article_text import QuoteNotFound, load_article, locate, split_quotes
 from rulakg.data.labels import fact_labels
 from rulakg.data.mapping import (
@@ -262,7 +263,17 @@ def _span(start_col: str, end_col: str):  # type: ignore[no-untyped-def]
 
 
 def _attested(value: str, ctx: Context) -> Iterator[Triple]:
-    yield Triple(ctx.subject, NamedNode(R + "attestedDate"), Literal(value))
+    """The date at which the source attests a holding (not its span), with its bounds for range queries."""
+    try:
+        d = parse_edtf(value)
+    except (DateError, ValueError) as e:
+        raise MappingError(f"{ctx.where}: {e}") from None
+    yield Triple(ctx.subject, NamedNode(R + "attestedDate"), Literal(d.value))
+    date_type = NamedNode(XSD + "date")
+    if d.earliest:
+        yield Triple(ctx.subject, NamedNode(R + "attestedEarliestDate"), Literal(d.earliest.isoformat(), datatype=date_type))
+    if d.latest:
+        yield Triple(ctx.subject, NamedNode(R + "attestedLatestDate"), Literal(d.latest.isoformat(), datatype=date_type))
     text = ctx.row.get("attested_text", "").strip()
     if text:
         yield Triple(ctx.subject, NamedNode(R + "attestedText"), Literal(text, language="en"))

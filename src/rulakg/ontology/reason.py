@@ -89,8 +89,10 @@ def check_consistency(
         try:
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
                                            ignore_unsupported_datatypes=True)
-        except owlready2.OwlReadyInconsistentOntologyError as exc:
-            return ConsistencyResult(False, [], f"HermiT: the ontology and data are inconsistent ({exc})")
+        except owlready2.OwlReadyInconsistentOntologyError:
+            causes = explain_inconsistency(merged, ontology=ontology)
+            detail = "; ".join(causes[:20]) if causes else "no simple cause found (check sameAs and cardinalities)"
+            return ConsistencyResult(False, [], f"HermiT: the ontology and data are inconsistent. Likely causes: {detail}")
         unsat = sorted(c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing)
         message = "consistent" if not unsat else f"{len(unsat)} unsatisfiable class(es)"
         world.close()
@@ -202,4 +204,89 @@ def materialise(graph: GraphInput, *, ontology: rdflib.Graph | None = None) -> r
     out = rdflib.Graph()
     for t in new:
         out.add(t)
+    return out
+
+
+def disjointness_clashes(data: GraphInput, *, ontology: rdflib.Graph | None = None) -> list[str]:
+    """Individuals that fall into two disjoint classes, explained: the usual cause of an inconsistency.
+
+    Why: HermiT only answers "inconsistent"; this cheap check (types from the data, from rdfs:domain and
+    rdfs:range of the properties used, and their super-classes) names the node, the two classes and the
+    triples that typed it, so a data editor can fix the row.
+    """
+    ont = ontology if ontology is not None else load_ontology()
+    graph = as_graph(data)
+    domains: dict = defaultdict(set)
+    ranges: dict = defaultdict(set)
+    for p, c in ont.subject_objects(RDFS.domain):
+        if isinstance(c, rdflib.URIRef):
+            domains[p].add(c)
+    for p, c in ont.subject_objects(RDFS.range):
+        if isinstance(c, rdflib.URIRef):
+            ranges[p].add(c)
+    reasons: dict = defaultdict(lambda: defaultdict(list))  # node -> class -> why
+    for s, p, o in graph:
+        if p == RDF.type and isinstance(o, rdflib.URIRef):
+            reasons[s][o].append("asserted")
+        for c in domains.get(p, ()):
+            reasons[s][c].append(f"domain of {p}")
+        if not isinstance(o, rdflib.Literal):
+            for c in ranges.get(p, ()):
+                reasons[o][c].append(f"range of {p}")
+    sub_class: dict = defaultdict(set)
+    for s, o in ont.subject_objects(RDFS.subClassOf):
+        if isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef):
+            sub_class[s].add(o)
+    supers = _closure(sub_class)
+    pairs: set[frozenset] = set()
+    for a, b in ont.subject_objects(OWL.disjointWith):
+        pairs.add(frozenset((a, b)))
+    for node in ont.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(rdflib.collection.Collection(ont, ont.value(node, OWL.members)))
+        pairs.update(frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1:])
+    out: list[str] = []
+    for node, classes in reasons.items():
+        closed: dict = defaultdict(list)
+        for c, why in classes.items():
+            closed[c].extend(why)
+            for sup in supers.get(c, ()):
+                closed[sup].extend(f"{w} via {c}" for w in why)
+        for pair in pairs:
+            a, b = tuple(pair)
+            if a in closed and b in closed:
+                out.append(f"{node} is both {a} ({'; '.join(sorted(set(closed[a])))}) "
+                           f"and {b} ({'; '.join(sorted(set(closed[b])))})")
+    return sorted(out)
+
+
+_NUMERIC_OK = {
+    XSD.decimal: {XSD.integer, XSD.nonNegativeInteger, XSD.positiveInteger, XSD.int, XSD.long},
+    XSD.integer: {XSD.nonNegativeInteger, XSD.positiveInteger, XSD.int, XSD.long},
+    XSD.nonNegativeInteger: {XSD.integer, XSD.positiveInteger},
+}
+
+
+def explain_inconsistency(data: GraphInput, *, ontology: rdflib.Graph | None = None) -> list[str]:
+    """Likely causes of an inconsistency, in words: disjoint classes, functional properties with two values,
+    literals outside a datatype property's range (e.g. a language-tagged string where xsd:string is required).
+
+    Why: ``check_consistency`` calls this when HermiT says "inconsistent", so the message tells what to fix.
+    """
+    ont = ontology if ontology is not None else load_ontology()
+    graph = as_graph(data)
+    out = disjointness_clashes(graph, ontology=ont)
+    for prop in ont.subjects(RDF.type, OWL.FunctionalProperty):
+        values: dict = defaultdict(set)
+        for s, o in graph.subject_objects(prop):
+            values[s].add(o)
+        out += [f"{s} has {len(v)} values of functional {prop}: {sorted(map(str, v))}"
+                for s, v in values.items() if len(v) > 1]
+    ranges = {p: r for p, r in ont.subject_objects(RDFS.range)
+              if (p, RDF.type, OWL.DatatypeProperty) in ont and isinstance(r, rdflib.URIRef)}
+    for s, p, o in graph:
+        if p in ranges and isinstance(o, rdflib.Literal):
+            dt = o.datatype or (RDF.langString if o.language else XSD.string)
+            want = ranges[p]
+            if dt != want and dt not in _NUMERIC_OK.get(want, set()) and want != RDFS.Literal:
+                out.append(f"{s} {p} {o.n3()}: the range of the property is {want}")
     return out

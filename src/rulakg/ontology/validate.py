@@ -71,11 +71,20 @@ class ValidationReport:
     violations: list[Violation] = field(default_factory=list)
     results_graph: rdflib.Graph | None = None
 
+    @property
+    def errors(self) -> list[Violation]:
+        """Results of severity Violation (they make the data non-conforming)."""
+        return [v for v in self.violations if v.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Violation]:
+        """Results of severity Warning or Info (reported, but the data still conforms)."""
+        return [v for v in self.violations if v.severity != "Violation"]
+
     def __str__(self) -> str:
-        if self.conforms:
-            return "Conforms: no SHACL violations."
-        lines = [f"{len(self.violations)} SHACL violation(s):"]
-        lines += [f"  {v}" for v in self.violations]
+        head = "Conforms" if self.conforms else "Does not conform"
+        lines = [f"{head}: {len(self.errors)} SHACL violation(s), {len(self.warnings)} warning(s)."]
+        lines += [f"  {v}" for v in self.errors + self.warnings]
         return "\n".join(lines)
 
     def by_shape(self) -> dict[str, list[Violation]]:
@@ -139,5 +148,49 @@ def validate(
             value=short(results.value(res, SH.value)),
             constraint=str(component).split("#")[-1],
         ))
-    violations.sort(key=lambda v: (v.shape, v.focus_node, v.path, v.message))
+    violations = sorted(set(violations), key=lambda v: (v.severity != "Violation", v.shape, v.focus_node, v.path,
+                                                        v.message))
     return ValidationReport(conforms=bool(conforms), violations=violations, results_graph=results)
+
+
+@dataclass
+class CompiledProject:
+    """The project's sources compiled exactly as ``rulakg build`` loads them, as rdflib graphs.
+
+    ``data`` is the union of every data source (``data/<folder>/`` RDF files and CSV tables through their
+    mappers, and the saved queries' descriptions), i.e. every graph but the ontology and the shapes; it is the
+    graph that ``build`` validates. The materialised inferences are not included (``build`` does not validate
+    them either).
+    """
+
+    ontology: rdflib.Graph
+    shapes: rdflib.Graph
+    data: rdflib.Graph
+    sources: list[str] = field(default_factory=list)
+
+
+def compile_project(settings: object | None = None) -> CompiledProject:
+    """Load every source of a build into an in-memory Oxigraph store and return its graphs (nothing on disk).
+
+    Why here: ``rulakg validate`` and the ontology tests must check the very triples a build would load, so
+    this reuses the build's own source discovery, mappers and graph extraction (``rulakg.build``).
+    Raises ``rulakg.build.sources.SourceError`` when a source is broken.
+    """
+    from pyoxigraph import NamedNode, Quad, Store
+
+    from rulakg.build.derive import _data, _graph
+    from rulakg.build.sources import discover, graph_iri
+    from rulakg.config import Settings
+
+    cfg = settings if isinstance(settings, Settings) else Settings()
+    sources = discover(cfg)
+    store = Store()
+    for source in sources:
+        graph = NamedNode(source.graph)
+        store.bulk_extend(
+            t if isinstance(t, Quad) else Quad(t.subject, t.predicate, t.object, graph) for t in source.produce()
+        )
+    names = {s.name for s in sources}
+    ontology = _graph(store, graph_iri(cfg, "ontology")) if "ontology" in names else load_ontology()
+    shapes = _graph(store, graph_iri(cfg, "shapes")) if "shapes" in names else load_shapes()
+    return CompiledProject(ontology, shapes, _data(store, sources), [s.name for s in sources])

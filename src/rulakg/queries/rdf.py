@@ -78,7 +78,7 @@ def query_triples(queries: Iterable[SavedQuery], base_iri: str, endpoint: str) -
             Triple(node, a, _n(klass)),
             Triple(node, _n(RDFS + "label"), Literal(q.summary)),
             Triple(node, _n(RDFS + "comment"), Literal(q.description or q.summary, language="en")),
-            Triple(node, _n(prop), Literal(q.text)),
+            Triple(node, _n(prop), Literal(q.body)),
             Triple(node, _n(SH + "prefixes"), prefixes),
             Triple(node, _n(SCHEMA + "target"), target),
             Triple(node, _n(DCTERMS + "identifier"), Literal(q.name)),
