@@ -15,8 +15,8 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Triple
 
 from rulakg.config import Settings
-from rulakg.data.edtf import DateError, parse_edtf
 from rulakg.data.article_text import QuoteNotFound, load_article, locate, split_quotes
+from rulakg.data.edtf import DateError, parse_edtf
 from rulakg.data.labels import fact_labels
 from rulakg.data.mapping import (
     RDF_TYPE,
@@ -125,6 +125,8 @@ EVENT_KINDS = {
     "military-exercise": (R + "MilitaryExercise",),
     "anti-dumping-measure": (R + "Sanction",),
     "trade-restriction": (R + "Sanction",),
+    "sanctions": (R + "Sanction",),
+    "policy-document": (R + "PolicyDocument",),
 }
 ARMS_KINDS = {
     "sale": (R + "ArmsTransfer",),
@@ -148,6 +150,8 @@ COOPERATION_TYPES = {
     "military-education-exchange": "training",
     "material-technical-aid": "donation",
     "military-assistance": "donation",
+    "negotiation": "sale",
+    "training-equipment-project": "training",
 }
 SUBJECT_AREAS = {
     "energy": "energy",
@@ -155,7 +159,6 @@ SUBJECT_AREAS = {
     "arms": "military-technical",
     "military": "military-technical",
     "air-defence": "military-technical",
-    "helicopters": "military-technical",
     "naval": "military-technical",
     "support-stations": "military-technical",
     "exercises": "security",
@@ -164,6 +167,7 @@ SUBJECT_AREAS = {
     "development-bank": "finance",
     "currency-reserves": "finance",
     "debt": "finance",
+    "credit": "finance",
     "funding": "finance",
     "investment": "investment",
     "civil-aviation": "transport",
@@ -245,13 +249,17 @@ def _kind_code(value: str, ctx: Context) -> Iterator[Triple]:
 KIND = Custom(_kind_code)
 
 
-def _span(start_col: str, end_col: str):  # type: ignore[no-untyped-def]
-    """``start`` and ``end`` columns → one EDTF interval on the fact (``start/end``, ``start/..``, ``../end``)."""
+def _span(start_col: str, end_col: str, *, on_end: bool = False):  # type: ignore[no-untyped-def]
+    """``start`` and ``end`` columns → one EDTF interval on the fact (``start/end``, ``start/..``, ``../end``).
+
+    Bound to both columns (a rule runs only for a filled cell): the ``end`` rule (``on_end``) acts only when
+    ``start`` is empty, so a span known only by its end is kept and no span is written twice.
+    """
 
     def fn(value: str, ctx: Context) -> Iterator[Triple]:
         start = ctx.row.get(start_col, "").strip()
         end = ctx.row.get(end_col, "").strip()
-        if not start and not end:
+        if (not start and not end) or (on_end and start):
             return
         edtf = f"{start or '..'}/{end or '..'}"
         texts = "; ".join(t for t in (ctx.row.get(f"{start_col}_text", ""), ctx.row.get(f"{end_col}_text", "")) if t)
@@ -270,10 +278,9 @@ def _attested(value: str, ctx: Context) -> Iterator[Triple]:
         raise MappingError(f"{ctx.where}: {e}") from None
     yield Triple(ctx.subject, NamedNode(R + "attestedDate"), Literal(d.value))
     date_type = NamedNode(XSD + "date")
-    if d.earliest:
-        yield Triple(ctx.subject, NamedNode(R + "attestedEarliestDate"), Literal(d.earliest.isoformat(), datatype=date_type))
-    if d.latest:
-        yield Triple(ctx.subject, NamedNode(R + "attestedLatestDate"), Literal(d.latest.isoformat(), datatype=date_type))
+    for prop, bound in (("attestedEarliestDate", d.earliest), ("attestedLatestDate", d.latest)):
+        if bound:
+            yield Triple(ctx.subject, NamedNode(R + prop), Literal(bound.isoformat(), datatype=date_type))
     text = ctx.row.get("attested_text", "").strip()
     if text:
         yield Triple(ctx.subject, NamedNode(R + "attestedText"), Literal(text, language="en"))
@@ -321,6 +328,23 @@ def _observation_kind(value: str, ctx: Context) -> Iterator[Triple]:
         investor = ctx.row.get("company") or ctx.row.get("reporting_state")
         for ref in (v.strip() for v in (investor or "").split(";") if v.strip()):
             yield Triple(ctx.subject, NamedNode(R + "investor"), ctx.resolve(ref, None))
+
+
+def _cooperation_kind(value: str, ctx: Context) -> Iterator[Triple]:
+    """Kind → its cooperation type; a sale under negotiation is a sale with the status "under negotiation"."""
+    yield Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(value))
+    if value in COOPERATION_TYPES:
+        concept = NamedNode(R + "cooperation-" + COOPERATION_TYPES[value])
+        yield Triple(ctx.subject, NamedNode(R + "cooperationType"), concept)
+    if value == "negotiation":
+        yield Triple(ctx.subject, NamedNode(R + "status"), NamedNode(R + "status-under-negotiation"))
+
+
+def _event_kind(value: str, ctx: Context) -> Iterator[Triple]:
+    """Kind code; a policy document (an edition of a document, not only an event) also gets its title."""
+    yield Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(value))
+    if value == "policy-document":
+        yield Triple(ctx.subject, NamedNode(DCT + "title"), Literal(ctx.row["label_en"], language="en"))
 
 
 def _sender(value: str, ctx: Context) -> Iterator[Triple]:
@@ -461,9 +485,10 @@ TABLES: tuple[Table, ...] = (
             "state": Ref(R + "ofPolity", many=False),
             "accredited_to": Ref(R + "accreditedTo"),
             "start": _span("start", "end"),
+            "end": _span("start", "end", on_end=True),
             "attested": Custom(_attested),
         },
-        ignore=frozenset({"start_text", "end", "end_text", "attested_text"}),
+        ignore=frozenset({"start_text", "end_text", "attested_text"}),
     ),
     Table(
         "organisations.csv",
@@ -488,6 +513,7 @@ TABLES: tuple[Table, ...] = (
             "member": Ref(ORG + "member", many=False),
             "organisation": Ref(ORG + "organization", many=False),
             "start": _span("start", "end"),
+            "end": _span("start", "end", on_end=True),
             "role": Custom(
                 lambda v, ctx: iter(
                     [
@@ -501,7 +527,7 @@ TABLES: tuple[Table, ...] = (
                 )
             ),
         },
-        ignore=frozenset({"start_text", "end", "end_text"}),
+        ignore=frozenset({"start_text", "end_text"}),
     ),
     Table(
         "un_resolutions.csv",
@@ -573,9 +599,10 @@ TABLES: tuple[Table, ...] = (
             "body": Ref(ORG + "organization", "organisation", many=False),
             "seat_type": Concept(R + "membershipStatus", R + "membership-", frozenset({"non-permanent", "permanent"})),
             "start": _span("start", "end"),
+            "end": _span("start", "end", on_end=True),
             "attested": Custom(_attested),
         },
-        ignore=frozenset({"start_text", "end", "end_text", "attested_text"}),
+        ignore=frozenset({"start_text", "end_text", "attested_text"}),
     ),
     Table(
         "claims.csv",
@@ -669,6 +696,7 @@ TABLES: tuple[Table, ...] = (
             "date": _date("date_text"),
             "subject": Custom(_subject_areas),
             "amount": _money("amount", "currency"),
+            "percentage": Lit(R + "percentage", XSD + "decimal"),
             "signed_during_visit": Ref(R + "outcomeOf", "visit"),
             "kind": KIND,
         },
@@ -687,22 +715,7 @@ TABLES: tuple[Table, ...] = (
             "quantity": Lit(R + "quantity", XSD + "decimal"),
             "year": _date("year_text"),
             "amount": _money("amount", "currency"),
-            "kind": Custom(
-                lambda v, ctx: iter(
-                    [Triple(ctx.subject, NamedNode(R + "kindCode"), Literal(v))]
-                    + (
-                        [
-                            Triple(
-                                ctx.subject,
-                                NamedNode(R + "cooperationType"),
-                                NamedNode(R + "cooperation-" + COOPERATION_TYPES[v]),
-                            )
-                        ]
-                        if v in COOPERATION_TYPES
-                        else []
-                    )
-                )
-            ),
+            "kind": Custom(_cooperation_kind),
         },
         ignore=frozenset({"year_text", "currency"}),
     ),
@@ -710,7 +723,7 @@ TABLES: tuple[Table, ...] = (
         "economic_figures.csv",
         "observation",
         class_column="kind",
-        class_by_value={"investment": (R + "Investment",)},
+        class_by_value={"investment": (R + "Investment", R + "StatisticalObservation")},
         classes=(R + "StatisticalObservation",),
         columns={
             "reporting_state": Ref(R + "refArea"),
@@ -749,7 +762,8 @@ TABLES: tuple[Table, ...] = (
             "date": _date("date_text"),
             "places": Ref(R + "location"),
             "participants": Ref(R + "participant"),
-            "kind": KIND,
+            "issued_by": Ref(R + "issuedBy"),
+            "kind": Custom(_event_kind),
         },
         ignore=frozenset({"date_text"}),
     ),
