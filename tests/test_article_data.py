@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from pyoxigraph import Store
+from server import LiveServer, build_store
 
 from rulakg.config import PROJECT_ROOT, Settings
 from rulakg.data.article_mapping import ARTICLE_FILE, compile_article
 from rulakg.data.article_text import load_article
 from rulakg.data.report import counts_markdown, replace_block
 from rulakg.prefixes import PREFIXES
-from server import LiveServer, build_store
 
 DATA = PROJECT_ROOT / "data"
 ARTICLE = DATA / "article"
@@ -47,7 +47,8 @@ def test_every_quote_is_in_the_article_at_its_offsets(store: Store) -> None:
     article = load_article(ARTICLE / ARTICLE_FILE)
     rows = list(
         store.query(
-            PREFIX_TEXT + "SELECT ?c ?q ?s ?e { ?c a rula:Citation ; rula:quote ?q ; rula:startOffset ?s ; rula:endOffset ?e }",
+            PREFIX_TEXT
+            + "SELECT ?c ?q ?s ?e { ?c a rula:Citation ; rula:quote ?q ; rula:startOffset ?s ; rula:endOffset ?e }",
             use_default_graph_as_union=True,
         )
     )
@@ -136,7 +137,8 @@ def test_foreign_minister_visits_in_2014(server: LiveServer) -> None:
     rows = select(
         server,
         """SELECT ?host WHERE {
-             ?h a rula:OfficeHolding ; rula:holder ?p ; rula:office <https://w3id.org/rulakg/id/office/foreign-minister> ;
+             ?h a rula:OfficeHolding ; rula:holder ?p ;
+                rula:office <https://w3id.org/rulakg/id/office/foreign-minister> ;
                 rula:ofPolity <https://w3id.org/rulakg/id/state/russia> .
              ?visit rula:visitor ?p ; rula:hostState ?s ; rula:earliestDate ?e ; rula:latestDate ?l .
              ?s rdfs:label ?host FILTER(lang(?host) = "en")
@@ -179,7 +181,8 @@ def test_states_that_recognised_abkhazia_and_south_ossetia(server: LiveServer) -
 def test_provenance_of_a_fact_is_its_quote(server: LiveServer) -> None:
     rows = select(
         server,
-        """SELECT ?quote WHERE { <https://w3id.org/rulakg/id/visit/visit-lavrov-cuba-2014-spring> prov:wasDerivedFrom ?c . ?c rula:quote ?quote }""",
+        """SELECT ?quote WHERE { <https://w3id.org/rulakg/id/visit/visit-lavrov-cuba-2014-spring>
+             prov:wasDerivedFrom ?c . ?c rula:quote ?quote }""",
     )
     assert any("Sergei Lavrov to four Latin American countries" in r["quote"] for r in rows)
 
@@ -203,7 +206,8 @@ def test_every_kind_of_fact_is_present(server: LiveServer) -> None:
 def test_a_cancelled_trip_is_modelled_as_cancelled(server: LiveServer) -> None:
     rows = select(
         server,
-        """SELECT ?v WHERE { ?v a rula:Visit ; rula:status rula:status-cancelled ; rula:visitor <https://w3id.org/rulakg/id/person/andrei-kozyrev> }""",
+        """SELECT ?v WHERE { ?v a rula:Visit ; rula:status rula:status-cancelled ;
+             rula:visitor <https://w3id.org/rulakg/id/person/andrei-kozyrev> }""",
     )
     assert len(rows) == 1
 
@@ -211,7 +215,8 @@ def test_a_cancelled_trip_is_modelled_as_cancelled(server: LiveServer) -> None:
 def test_dates_keep_their_precision(server: LiveServer) -> None:
     rows = select(
         server,
-        """SELECT ?p ?e ?l WHERE { <https://w3id.org/rulakg/id/visit/visit-lavrov-cuba-2014-spring> rula:datePrecision ?p ;
+        """SELECT ?p ?e ?l WHERE {
+             <https://w3id.org/rulakg/id/visit/visit-lavrov-cuba-2014-spring> rula:datePrecision ?p ;
              rula:earliestDate ?e ; rula:latestDate ?l }""",
     )
     assert rows == [{"p": PREFIXES["rula"] + "precision-season", "e": "2014-03-01", "l": "2014-05-31"}]
