@@ -320,6 +320,113 @@ def stats(store_dir: StoreOpt = None, top: Annotated[int, typer.Option(help="Row
     console.print(f"Total: {result.total} triples")
 
 
+def _print_results(title: str, results: list[Any]) -> None:
+    """SHACL results grouped by node shape, then sorted by focus node and path, one line each."""
+    groups: dict[str, list[Any]] = {}
+    for v in results:
+        groups.setdefault(v.shape or "(no shape)", []).append(v)
+    print(f"{title} ({len(results)}):")
+    for shape in sorted(groups):
+        print(f"  {shape} ({len(groups[shape])}):")
+        for v in sorted(groups[shape], key=lambda v: (v.focus_node, v.path, v.message)):
+            where = f" {v.path}" if v.path else ""
+            value = f" (value {v.value})" if v.value else ""
+            print(f"    {v.focus_node}{where}: {v.message}{value} [{v.constraint}]")
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            exists=True, dir_okay=False, metavar="FILE",
+            help="Extra RDF files (.ttl .nt .nq .trig .rdf .jsonld) validated together with the project data.",
+        ),
+    ] = None,
+    warnings: Annotated[
+        bool,
+        typer.Option(
+            "--warnings/--no-warnings",
+            help="List every sh:Warning/sh:Info result; by default only their number is printed.",
+        ),
+    ] = False,
+    reason: Annotated[
+        bool,
+        typer.Option(
+            "--reason", help="Also run the HermiT consistency check (needs java) and list unsatisfiable classes."
+        ),
+    ] = False,
+) -> None:
+    """Check the project data (and FILES) against ontology/shapes.ttl with SHACL, without building a store.
+
+    The ontology and data sources are compiled exactly as `rulakg build` does. Results are printed grouped by
+    shape, violations first; exit code 1 if there is any sh:Violation (or, with --reason, an inconsistency or an
+    unsatisfiable class), 0 otherwise.
+    """
+    from rulakg.build.sources import SourceError
+    from rulakg.ontology._graphs import as_graph
+    from rulakg.ontology.validate import compile_project
+    from rulakg.ontology.validate import validate as run_validate
+
+    extras = []
+    for path in files or []:  # parsed first: a broken file is reported at once
+        try:
+            extras.append(as_graph(path))
+        except Exception as e:  # rdflib raises parser-specific errors
+            err.print(f"[red]Cannot parse {path}:[/red] {e}", highlight=False)
+            raise typer.Exit(2) from None
+    settings = _settings()
+    with err.status("compiling the ontology and the data sources"):
+        try:
+            project = compile_project(settings)
+        except SourceError as e:
+            err.print(f"[red]Broken source:[/red] {e}", highlight=False)
+            raise typer.Exit(1) from None
+    data = project.data
+    data_triples = len(data)
+    extra_triples = sum(len(g) for g in extras)
+    for extra in extras:
+        data += extra
+    with err.status(f"running the SHACL shapes on {len(data)} triples"):
+        report = run_validate(data, ontology=project.ontology, shapes=project.shapes)
+    errors, notes = report.errors, report.warnings
+    if errors:
+        _print_results("Violations", errors)
+    if notes and warnings:
+        _print_results("Warnings", notes)
+    scope = f"{data_triples} data triples" + (
+        f" + {extra_triples} triples from {len(files or [])} file(s)" if files else ""
+    )
+    verdict = "conforms" if not errors else "does not conform"
+    hint = "" if warnings or not notes else " (list them with --warnings)"
+    print(
+        f"SHACL: {verdict}: {len(errors)} violation(s) in {len({v.shape for v in errors})} shape(s), "
+        f"{len(notes)} warning(s){hint}; {scope}."
+    )
+    failed = bool(errors)
+    if reason:
+        import shutil
+
+        from rulakg.ontology.reason import check_consistency
+
+        if shutil.which("java") is None:
+            err.print("[red]--reason needs java (HermiT runs on the JVM).[/red]")
+            raise typer.Exit(2)
+        with err.status("running HermiT"):
+            result = check_consistency(data, ontology=project.ontology)
+        if not result.consistent:
+            print(f"HermiT: inconsistent. {result.message}")
+        elif result.unsatisfiable:
+            print(f"HermiT: consistent, but {len(result.unsatisfiable)} unsatisfiable class(es):")
+            for iri in result.unsatisfiable:
+                print(f"  {iri}")
+        else:
+            print("HermiT: consistent; no unsatisfiable class.")
+        failed = failed or not result.ok
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command("settings")
 def show_settings(
     values: Annotated[bool, typer.Option("--values/--no-values", help="Show the values in force.")] = True,

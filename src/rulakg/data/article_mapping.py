@@ -504,6 +504,7 @@ TABLES: tuple[Table, ...] = (
             "part_of": Ref(R + "partOf"),
             "kind": KIND,
         },
+        ignore=frozenset({"qid_source"}),
     ),
     Table(
         "memberships.csv",

@@ -92,7 +92,8 @@ def check_consistency(
         except owlready2.OwlReadyInconsistentOntologyError:
             causes = explain_inconsistency(merged, ontology=ontology)
             detail = "; ".join(causes[:20]) if causes else "no simple cause found (check sameAs and cardinalities)"
-            return ConsistencyResult(False, [], f"HermiT: the ontology and data are inconsistent. Likely causes: {detail}")
+            message = f"HermiT: the ontology and data are inconsistent. Likely causes: {detail}"
+            return ConsistencyResult(False, [], message)
         unsat = sorted(c.iri for c in world.inconsistent_classes() if c is not owlready2.Nothing)
         message = "consistent" if not unsat else f"{len(unsat)} unsatisfiable class(es)"
         world.close()
