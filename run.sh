@@ -15,6 +15,9 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[test]"
   touch "$stamp"
 fi
+# The web interface's libraries (YASGUI, ECharts): tarballs from the npm registry pinned by
+# src/rulakg/ui/package-lock.json, integrity-checked, unpacked into src/rulakg/ui/vendor/ (no node needed).
+.venv/bin/python -m rulakg.ui.vendor
 command=${1:-serve}
 shift || true
 case "$command" in

@@ -466,6 +466,12 @@ def data_readme(
     err.print(f"Updated {readme}")
 
 
+from rulakg.wikidata.commands import export_app, wikidata_app  # noqa: E402
+
+app.add_typer(wikidata_app, name="wikidata")
+app.add_typer(export_app, name="export")
+
+
 def main() -> None:
     app()
 

@@ -84,6 +84,37 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Longest time a query waits for a free worker before a 503 (seconds)."
     )
 
+    # Federated queries (SERVICE) and Wikidata; see rulakg.wikidata.federation
+    service_allowlist: str = Field(
+        "https://query.wikidata.org/sparql",
+        description="Endpoints a query may call with SERVICE (space- or comma-separated IRIs; empty: SERVICE is "
+        "refused). Calls go through the service's own federation proxy (User-Agent, timeout, cache).",
+    )
+    service_upstreams: str = Field(
+        "",
+        description='JSON object mapping an allowed SERVICE IRI to the URL actually called (tests, mirrors), e.g. '
+        '{"https://query.wikidata.org/sparql": "http://127.0.0.1:7878/query"}.',
+    )
+    user_agent: str = Field(
+        "RuLA-KG/0.1 (https://w3id.org/rulakg/; set RULAKG_USER_AGENT to add your contact) python-httpx",
+        description="User-Agent sent to remote endpoints (SERVICE calls, `rulakg wikidata check`); Wikimedia's "
+        "policy asks for a contact (URL or e-mail).",
+    )
+    federation_timeout: float = Field(
+        60.0, gt=0, description="Timeout of one call to a remote endpoint, in seconds (Wikidata stops queries at 60 s)."
+    )
+    federation_cache_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="How long a remote endpoint's answer is reused (same endpoint, query and Accept); 0: no cache.",
+    )
+    federation_cache_entries: int = Field(256, ge=0, description="Most answers kept in the federation cache.")
+    federation_proxy_url: str | None = Field(
+        None,
+        description="Base URL by which the query workers reach this service's federation proxy; default: "
+        "http://<host>:<port> (127.0.0.1 when listening on all interfaces).",
+    )
+
     def store_path(self) -> Path:
         """The store the service opens: the build's ``current`` link."""
         return self.store_dir / "current"

@@ -155,3 +155,49 @@ def paginate(text: str, limit: int, offset: int = 0) -> str:
     insert_at = min(insert_at, len(text))
     clause = f"\nLIMIT {new_limit}" + (f" OFFSET {new_offset}" if new_offset else "") + "\n"
     return text[:insert_at] + clause + text[insert_at:]
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """One ``SERVICE [SILENT] <endpoint>`` of a query: the endpoint and where its token is in the text."""
+
+    endpoint: str | None  # the IRI (prefixed names resolved); None when the endpoint is a variable
+    token: str  # the endpoint as written (``<…>``, ``p:local`` or ``?var``)
+    silent: bool
+    span: tuple[int, int]  # where the endpoint token is in the text
+
+
+def service_calls(text: str) -> list[ServiceCall]:
+    """Every SERVICE clause of a query or update, in text order (comments and strings are skipped)."""
+    toks = list(_tokens(text))
+    prefixes: dict[str, str] = {}
+    calls: list[ServiceCall] = []
+    for i, (kind, value, _start, _end) in enumerate(toks):
+        if kind != "word":
+            continue
+        upper = value.upper()
+        if upper == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri":
+            prefixes[toks[i + 1][1].rstrip(":")] = toks[i + 2][1][1:-1]
+        elif upper == "SERVICE" and i + 1 < len(toks):
+            j = i + 1
+            silent = toks[j][0] == "word" and toks[j][1].upper() == "SILENT"
+            if silent:
+                j += 1
+            if j >= len(toks):
+                break
+            k, v, s, e = toks[j]
+            endpoint: str | None = None
+            if k == "iri":
+                endpoint = v[1:-1]
+            elif k == "word" and ":" in v:
+                prefix, local = v.split(":", 1)
+                endpoint = prefixes[prefix] + local if prefix in prefixes else v
+            calls.append(ServiceCall(endpoint, v, silent, (s, e)))
+    return calls
+
+
+def replace_spans(text: str, replacements: list[tuple[tuple[int, int], str]]) -> str:
+    """``text`` with each span replaced (spans must not overlap)."""
+    for (a, b), new in sorted(replacements, key=lambda r: r[0][0], reverse=True):
+        text = text[:a] + new + text[b:]
+    return text

@@ -42,8 +42,14 @@ def _ontology_docs(target: Path, sources: list[Source], settings: Settings) -> N
     write_docs(settings.ontology_dir, target)
 
 
-# Files written next to the new store (documentation, descriptions), served with it.
-artifacts: list[Callable[[Path, list[Source], Settings], None]] = [_ontology_docs]
+def _search_index(target: Path, sources: list[Source], settings: Settings) -> None:
+    from rulakg.search import write_for_build  # the full-text index of /api/search (SQLite FTS5)
+
+    write_for_build(target, settings.base_iri)
+
+
+# Files written next to the new store (documentation, descriptions, the text index), served with it.
+artifacts: list[Callable[[Path, list[Source], Settings], None]] = [_ontology_docs, _search_index]
 
 MANIFEST = "build.json"
 KEEP_OLD_BUILDS = 1

@@ -184,7 +184,8 @@ def _check_syntax(query: SavedQuery) -> tuple[int | None, str] | None:
     subs = {Variable(p.variable): placeholder(p) for p in query.parameters}
     try:
         result = Store().query(query.text, substitutions=subs or None)
-        if hasattr(result, "__iter__"):
+        # A SERVICE clause would call the remote endpoint: the check parses the query, it does not run it.
+        if hasattr(result, "__iter__") and not inspect(query.text).has_service:
             for _ in result:
                 break
     except SyntaxError as e:

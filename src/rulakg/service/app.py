@@ -12,6 +12,7 @@ from rulakg import __version__
 from rulakg.build.builder import read_manifest
 from rulakg.config import Settings, get_settings
 from rulakg.service import errors
+from rulakg.service.fast import ServiceApp
 from rulakg.service.routers import meta, ontology, queries, sparql
 from rulakg.service.state import ServiceState
 from rulakg.store import QueryBackend, WorkerPool
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
         finally:
             await pool.stop()
 
-    app = FastAPI(
+    app = ServiceApp(
         title="RuLA KG",
         version=__version__,
         summary="Russia (and the USSR) and Latin America and the Caribbean: a knowledge graph and SPARQL 1.1 service.",
@@ -60,4 +61,10 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
     app.include_router(queries.router)
     queries.install_openapi(app)
     app.include_router(ontology.router)
+    from rulakg.service.routers import ui  # the web interface: editor, gallery, entity pages, search, views
+
+    ui.install(app)
+    from rulakg.service.routers import federation  # SERVICE calls: allow-list, proxy, cache
+
+    federation.install(app, settings)
     return app

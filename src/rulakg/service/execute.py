@@ -12,7 +12,7 @@ from starlette.responses import Response, StreamingResponse
 from rulakg.service import metrics
 from rulakg.service.errors import error_response
 from rulakg.service.state import ServiceState
-from rulakg.store import PoolBusy, QueryFailed, QueryTimeout
+from rulakg.store import PoolBusy, QueryAnswer, QueryFailed, QueryTimeout
 
 
 def sparql_endpoint(request: Request, state: ServiceState) -> str:
@@ -35,20 +35,11 @@ async def guard(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         raise
 
 
-async def execute(
-    request: Request,
-    state: ServiceState,
-    payload: dict[str, Any],
-    timeout: float,
-    headers_for: Callable[[dict[str, Any]], dict[str, str]] | None = None,
-) -> Response:
-    """Run ``payload`` (a worker request) within ``timeout``; the answer, streamed, or a plain-text error.
-
-    ``headers_for`` adds response headers from the answer's head (e.g. pagination links).
-    """
+async def run_on_backend(state: ServiceState, payload: dict[str, Any], timeout: float) -> QueryAnswer | Response:
+    """Run ``payload`` (a worker request) within ``timeout``: the answer, or the error response to send."""
     settings = state.settings
     try:
-        answer = await state.backend.run(payload, timeout, settings.worker_queue_wait)
+        return await state.backend.run(payload, timeout, settings.worker_queue_wait)
     except QueryTimeout as e:
         metrics.query_timeouts_total.inc()
         return error_response(
@@ -61,13 +52,36 @@ async def execute(
         return error_response(503, f"{e} Try again shortly.", {"Retry-After": "2"})
     except QueryFailed as e:
         return error_response(e.status, str(e))
+
+
+async def execute(
+    request: Request,
+    state: ServiceState,
+    payload: dict[str, Any],
+    timeout: float,
+    headers_for: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+) -> Response:
+    """Run ``payload`` (a worker request) within ``timeout``; the answer, streamed, or a plain-text error.
+
+    ``headers_for`` adds response headers from the answer's head (e.g. pagination links).
+    """
+    answer = await run_on_backend(state, payload, timeout)
+    if isinstance(answer, Response):
+        return answer
+    return answer_response(answer, request.method == "HEAD", headers_for)
+
+
+def answer_response(
+    answer: QueryAnswer, head_only: bool = False, headers_for: Callable[[dict[str, Any]], dict[str, str]] | None = None
+) -> Response:
+    """The HTTP response for a query's answer: whole, or streamed while the worker is still writing it."""
     headers = {"Vary": "Accept"}
     if "max_rows" in answer.head:
         headers["X-SPARQL-MaxRows"] = str(answer.head["max_rows"])
     if headers_for is not None:
         headers.update(headers_for(answer.head))
     media_type = answer.head["content_type"]
-    if request.method == "HEAD":
+    if head_only:
         return Response(b"", media_type=media_type, headers=headers)
     if answer.complete:
         return Response(answer.prefix, media_type=media_type, headers=headers)

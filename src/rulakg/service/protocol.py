@@ -82,49 +82,64 @@ def _format_param(params: dict[str, list[str]]) -> str | None:
     """The ``format=`` (or ``output=``) override. SPARQLWrapper sends it repeated (e.g. ``format=rdf+xml&format=
     application/rdf+xml``, and ``output=`` alike): take the first value that names a format, else the first."""
     values = params.get("format", []) + params.get("output", [])
-    known = {n for f in RESULT_FORMATS + RDF_FORMATS for n in (f.key, f.media_type, *f.names, *f.aliases)}
-    return next((v for v in values if v.strip().lower() in known), values[0] if values else None)
+    if not values:
+        return None
+    return next((v for v in values if v.strip().lower() in _FORMAT_NAMES), values[0])
+
+
+_FORMAT_NAMES = frozenset(n for f in RESULT_FORMATS + RDF_FORMATS for n in (f.key, f.media_type, *f.names, *f.aliases))
+
+
+def parse_get(raw_qs: bytes, accept: str | None, settings: Settings) -> QueryRequest:
+    """A GET (or HEAD) query request from its raw query string and Accept header."""
+    url_params = _params(parse_qsl(_decode(raw_qs, "query string"), keep_blank_values=True))
+    query_text = _single(url_params, "query")
+    if "update" in url_params:
+        raise ProtocolError(400, "SPARQL Update is not accepted on the query endpoint; send updates to /update.")
+    return _finish(query_text, url_params, accept, settings)
 
 
 async def parse_query_request(request: Request, settings: Settings) -> QueryRequest:
     """Read a Protocol query request; ``query`` is None for a GET with no query (service description)."""
     raw_qs = request.scope.get("query_string", b"")
+    if request.method in ("GET", "HEAD"):
+        return parse_get(raw_qs, request.headers.get("accept"), settings)
     url_params = _params(parse_qsl(_decode(raw_qs, "query string"), keep_blank_values=True))
     body_params: dict[str, list[str]] = {}
     query_text: str | None
-    if request.method in ("GET", "HEAD"):
-        query_text = _single(url_params, "query")
-        if "update" in url_params:
+    # POST
+    media = _media_type(request)
+    body = await _read_body(request, settings)
+    if media == FORM:
+        body_params = _params(parse_qsl(_decode(body, "form body"), keep_blank_values=True))
+        if "update" in body_params:
             raise ProtocolError(400, "SPARQL Update is not accepted on the query endpoint; send updates to /update.")
-    else:  # POST
-        media = _media_type(request)
-        body = await _read_body(request, settings)
-        if media == FORM:
-            body_params = _params(parse_qsl(_decode(body, "form body"), keep_blank_values=True))
-            if "update" in body_params:
-                raise ProtocolError(
-                    400, "SPARQL Update is not accepted on the query endpoint; send updates to /update."
-                )
-            if "query" in url_params:
-                raise ProtocolError(400, "Give the query once: in the form body, not also in the URL.")
-            query_text = _single(body_params, "query")
-            if query_text is None:
-                raise ProtocolError(400, "The form has no 'query' parameter.")
-        elif media == SPARQL_QUERY:
-            if "query" in url_params:
-                raise ProtocolError(400, "Give the query once: in the body, not also in the URL.")
-            query_text = _decode(body, "query body")
-        elif media == SPARQL_UPDATE:
-            raise ProtocolError(400, "SPARQL Update is not accepted on the query endpoint; send updates to /update.")
-        else:
-            raise ProtocolError(
-                415,
-                f"Unsupported Content-Type {media or '(none)'!r} for a query: use {FORM} (a form with a "
-                f"'query' field) or {SPARQL_QUERY} (the query as the body).",
-            )
+        if "query" in url_params:
+            raise ProtocolError(400, "Give the query once: in the form body, not also in the URL.")
+        query_text = _single(body_params, "query")
+        if query_text is None:
+            raise ProtocolError(400, "The form has no 'query' parameter.")
+    elif media == SPARQL_QUERY:
+        if "query" in url_params:
+            raise ProtocolError(400, "Give the query once: in the body, not also in the URL.")
+        query_text = _decode(body, "query body")
+    elif media == SPARQL_UPDATE:
+        raise ProtocolError(400, "SPARQL Update is not accepted on the query endpoint; send updates to /update.")
+    else:
+        raise ProtocolError(
+            415,
+            f"Unsupported Content-Type {media or '(none)'!r} for a query: use {FORM} (a form with a "
+            f"'query' field) or {SPARQL_QUERY} (the query as the body).",
+        )
     params = {**url_params}
     for k, v in body_params.items():
         params.setdefault(k, []).extend(v)
+    return _finish(query_text, params, request.headers.get("accept"), settings)
+
+
+def _finish(
+    query_text: str | None, params: dict[str, list[str]], accept: str | None, settings: Settings
+) -> QueryRequest:
     if query_text is not None and len(query_text) > settings.max_query_length:
         raise ProtocolError(
             413, f"The query is {len(query_text)} characters long; the limit is {settings.max_query_length}."
@@ -144,5 +159,5 @@ async def parse_query_request(request: Request, settings: Settings) -> QueryRequ
         named_graph_uri=params.get("named-graph-uri", []),
         timeout=timeout,
         format=_format_param(params),
-        accept=request.headers.get("accept"),
+        accept=accept,
     )

@@ -36,17 +36,24 @@ def parse_header(header: bytes) -> tuple[bytes, int]:
     return _HEADER.unpack(header)
 
 
-def recv_exact(sock: socket.socket, n: int) -> bytes:
-    """Blocking read of exactly ``n`` bytes; ``EOFError`` when the peer has gone."""
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("peer closed the connection")
-        buf += chunk
-    return bytes(buf)
+class FrameReader:
+    """Blocking frame reader over a socket, buffered: a small frame costs one ``recv``, not two."""
 
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.buf = bytearray()
 
-def recv_frame(sock: socket.socket) -> tuple[bytes, bytes]:
-    kind, length = parse_header(recv_exact(sock, HEADER_SIZE))
-    return kind, recv_exact(sock, length) if length else b""
+    def next(self) -> tuple[bytes, bytes]:
+        buf = self.buf
+        while True:
+            if len(buf) >= HEADER_SIZE:
+                kind, length = _HEADER.unpack_from(buf)
+                end = HEADER_SIZE + length
+                if len(buf) >= end:
+                    payload = bytes(buf[HEADER_SIZE:end])
+                    del buf[:end]
+                    return kind, payload
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise EOFError("peer closed the connection")
+            buf += chunk

@@ -149,8 +149,34 @@ def query_tolerating_unknown_functions(store: Store, text: str, **kwargs: Any): 
             unknown[NamedNode(m.group(1))] = lambda *_args: None
 
 
+@functools.lru_cache(maxsize=1)
+def _federation_settings():  # type: ignore[no-untyped-def]
+    from rulakg.config import Settings
+
+    return Settings()  # the service's settings: a worker inherits its environment
+
+
+def _federate(text: str) -> str:
+    """``text`` with its SERVICE endpoints checked against the allow-list and rewritten to the proxy."""
+    from rulakg.wikidata.federation import ServiceRefused, rewrite_services
+
+    try:
+        return rewrite_services(text, _federation_settings())
+    except ServiceRefused as e:
+        raise QueryError(e.status, str(e)) from e
+    except ValueError as e:
+        raise QueryError(500, f"Federation settings: {e}") from e
+
+
+_negotiate = functools.lru_cache(maxsize=256)(formats.negotiate)  # a function of its string arguments
+
+
 def run_query(
-    store: Store, req: dict[str, Any], sock: socket.socket, rss_limit: int = 0, statm_fd: int | None = None
+    store: Store,
+    req: dict[str, Any],
+    sock: socket.socket,
+    rss_limit: int = 0,
+    statm_fd: int | None = None,
 ) -> bool:
     """Evaluate one request and stream its answer; raise ``QueryError`` for a client-visible error.
 
@@ -158,6 +184,9 @@ def run_query(
     """
     text: str = req["query"]
     shape = _inspect(text)
+    if shape.has_service:  # SERVICE: allow-list check, endpoints pointed at the service's federation proxy
+        text = _federate(text)
+        shape = _inspect(text)
     if shape.is_update:
         raise QueryError(
             400,
@@ -179,7 +208,7 @@ def run_query(
             offered, kind = formats.RESULT_FORMATS, "results"
         else:
             offered, kind = formats.RDF_FORMATS, "graph"
-        fmt = formats.negotiate(req.get("accept"), offered, req.get("format"))
+        fmt = _negotiate(req.get("accept"), offered, req.get("format"))
         head = {"content_type": fmt.content_type, "kind": kind, "format": fmt.key}
         if capped:
             head["max_rows"] = int(req["max_rows"])
@@ -201,7 +230,10 @@ def run_query(
         raise QueryError(400, f"SPARQL syntax error: {e}") from e
     except OSError as e:
         if shape.has_service:
-            raise QueryError(502, f"A SERVICE call failed: {e}") from e
+            from rulakg.wikidata.federation import public_error
+
+            status, message = public_error(f"A SERVICE call failed: {e}", _federation_settings())
+            raise QueryError(status, message) from e
         raise QueryError(500, f"Store error: {e}") from e
     except (RuntimeError, ValueError, TypeError) as e:
         raise QueryError(400, f"The query could not be evaluated: {e}") from e
@@ -218,9 +250,10 @@ def serve(store_path: str, socket_path: str) -> None:
     baseline = resident_bytes(statm_fd)
     rss_limit = baseline + MAX_RSS_GROWTH if baseline else 0
     sock.sendall(frames.json_frame(frames.HELLO, {"pid": os.getpid()}))
+    reader = frames.FrameReader(sock)
     while True:
         try:
-            kind, payload = frames.recv_frame(sock)
+            kind, payload = reader.next()
         except EOFError:
             return
         if kind != frames.REQUEST:

@@ -65,6 +65,11 @@ def _service_description(request: Request, req: QueryRequest, state: ServiceStat
     tags=["SPARQL"],
 )
 async def sparql(request: Request) -> Response:
+    return await answer(request)
+
+
+async def answer(request: Request) -> Response:
+    """The query operation (also called directly by ``fast.ServiceApp`` for a GET with a query)."""
     state = _state(request)
     started = time.perf_counter()
     status = 500
@@ -91,6 +96,12 @@ async def sparql(request: Request) -> Response:
 
 
 async def _run(request: Request, req: QueryRequest, state: ServiceState) -> Response:
+    timeout, payload = query_payload(req, state, _endpoint_url(request, state))
+    return await execute(request, state, payload, timeout)
+
+
+def query_payload(req: QueryRequest, state: ServiceState, endpoint: str) -> tuple[float, dict[str, object]]:
+    """The timeout and the worker request for a Protocol query request."""
     settings = state.settings
     timeout = min(req.timeout or settings.query_timeout, settings.query_timeout_max)
     payload = {
@@ -102,6 +113,6 @@ async def _run(request: Request, req: QueryRequest, state: ServiceState) -> Resp
         "format": req.format,
         "max_rows": settings.max_rows,
         # The service's base IRI for relative IRIs in a query without BASE (Protocol 2.1.4: the endpoint).
-        "base_iri": _endpoint_url(request, state),
+        "base_iri": endpoint,
     }
-    return await execute(request, state, payload, timeout)
+    return timeout, payload

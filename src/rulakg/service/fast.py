@@ -1,0 +1,122 @@
+"""The hot path: ``GET /sparql?query=…`` answered without FastAPI's routing, dependency and middleware layers.
+
+A small query spends most of its time in per-request machinery that does nothing for it: the route table,
+FastAPI's request handler and its ``AsyncExitStack``, the exception, body-limit, telemetry and CORS
+middlewares (each wraps ``send``), Starlette's ``Request``/``URL``/``Response`` objects. ``ServiceApp``
+dispatches this one operation directly, with the same building blocks as the routed endpoint
+(``protocol.parse_get``, ``sparql.query_payload``, ``execute.run_on_backend``, the same error responses and
+metrics), and sends a complete answer as two raw ASGI messages.
+
+Kept exactly: a request with an ``Origin`` header (when CORS is on) takes the full stack, and the
+``Vary: Origin`` that the CORS middleware adds to every other answer is added here. Everything else (POST,
+``/sparql`` without a query, ``HEAD``, every other path, lifespan) goes to FastAPI.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI
+from starlette.datastructures import URL
+from starlette.types import Receive, Scope, Send
+
+from rulakg.service import metrics
+from rulakg.service.errors import error_response
+from rulakg.service.execute import answer_response, run_on_backend
+from rulakg.service.protocol import ProtocolError, parse_get
+from rulakg.service.routers.sparql import query_payload
+from rulakg.service.state import ServiceState
+from rulakg.store import QueryAnswer
+
+_REQUESTS_OK = metrics.requests_total.labels("sparql", "200")
+_SECONDS = metrics.request_seconds.labels("sparql")
+
+
+class ServiceApp(FastAPI):
+    """FastAPI, plus a direct dispatch of the SPARQL query operation by GET."""
+
+    _endpoints: dict[tuple[object, ...], str] | None = None  # endpoint URL by (scheme, Host, server)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"] == "/sparql"
+            and scope.get("query_string")
+            and not scope.get("root_path")
+        ):
+            state = getattr(self.state, "rulakg", None)  # None until the lifespan has started the pool
+            if state is not None and await self._sparql_get(scope, receive, send, state):
+                return
+        await super().__call__(scope, receive, send)
+
+    async def _sparql_get(self, scope: Scope, receive: Receive, send: Send, state: ServiceState) -> bool:
+        """Answer the request; False (nothing sent) to leave it to the routed endpoint."""
+        settings = state.settings
+        cors = settings.cors
+        accept = host = None
+        for key, value in scope["headers"]:
+            if key == b"accept":
+                accept = accept if accept is not None else value.decode("latin-1")
+            elif key == b"host":
+                host = host if host is not None else value
+            elif key == b"origin" and cors:
+                return False  # CORS headers to compute: the middleware's job
+        started = time.perf_counter()
+        try:
+            req = parse_get(scope["query_string"], accept, settings)
+        except ProtocolError as e:
+            req, response = None, error_response(e.status, str(e), e.headers)
+        if req is not None and req.query is None:
+            return False  # the Service Description
+        status = 500
+        try:
+            if req is not None:
+                timeout, payload = query_payload(req, state, self._endpoint(scope, host, settings.public_url))
+                outcome = await run_on_backend(state, payload, timeout)
+                if isinstance(outcome, QueryAnswer):
+                    if outcome.complete:
+                        await _send_complete(send, outcome, cors)
+                        status = 200
+                        return True
+                    response = answer_response(outcome)
+                else:
+                    response = outcome
+            status = response.status_code
+            if status >= 400:
+                metrics.query_errors_total.labels(str(status)).inc()
+            if cors:  # what CORSMiddleware.send adds to an answer to a request without Origin
+                headers = response.headers
+                headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+            await response(scope, receive, send)
+            return True
+        finally:
+            (_REQUESTS_OK if status == 200 else metrics.requests_total.labels("sparql", str(status))).inc()
+            _SECONDS.observe(time.perf_counter() - started)
+
+    def _endpoint(self, scope: Scope, host: bytes | None, public_url: str | None) -> str:
+        """The endpoint's URL, the base IRI of the query (as ``sparql._endpoint_url`` computes it)."""
+        if public_url:
+            return public_url.rstrip("/") + "/sparql"
+        key = (scope.get("scheme"), host, scope.get("server"))
+        cache = self._endpoints
+        if cache is None or len(cache) > 64:  # the Host header is the client's: keep the cache small
+            cache = self._endpoints = {}
+        url = cache.get(key)
+        if url is None:
+            url = cache[key] = str(URL(scope=scope).replace(query=""))
+        return url
+
+
+async def _send_complete(send: Send, answer: QueryAnswer, cors: bool) -> None:
+    """A whole answer: the same headers as ``execute``'s ``Response`` (plus CORS's ``Vary``), sent raw."""
+    body = answer.prefix
+    headers = [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", answer.head["content_type"].encode("latin-1")),
+        (b"vary", b"Accept, Origin" if cors else b"Accept"),
+    ]
+    if "max_rows" in answer.head:
+        headers.append((b"x-sparql-maxrows", str(answer.head["max_rows"]).encode()))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
