@@ -15,10 +15,13 @@ import time
 import httpx
 
 CUBA = "https://w3id.org/rulakg/id/state/cuba"
+VENEZUELA = "https://w3id.org/rulakg/id/state/venezuela"
 CASES = [
     # (saved query, its parameters, the variable → SPARQL term written into the text for /sparql)
     ("list-states", {"per_page": "1000"}, {}),
     ("state-visits", {"state": CUBA, "year": "2014"}, {"?_state_iri": f"<{CUBA}>", "?__year_integer": "2014"}),
+    ("resolution-votes", {"symbol": "A/68/L.39"}, {"?_symbol_string": '"A/68/L.39"'}),
+    ("arms-transfers-to-state", {"state": VENEZUELA}, {"?_state_iri": f"<{VENEZUELA}>"}),
 ]
 
 
