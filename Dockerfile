@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 \
     RULAKG_HOST=0.0.0.0 RULAKG_PORT=8000 RULAKG_STORE_DIR=/var/lib/rulakg/store
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install .
+# The web interface's libraries (npm registry tarballs pinned and integrity-checked by the lock file).
+RUN PYTHONPATH=src python -m rulakg.ui.vendor && pip install .
 COPY ontology ./ontology
 COPY data ./data
 COPY queries ./queries

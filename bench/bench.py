@@ -455,12 +455,12 @@ def bench_latency(
 ) -> dict[str, Any]:
     clients = {s.name: httpx.Client(timeout=60) for s in servers}
     sizes: dict[str, list[int]] = {s.name: [] for s in servers}
-    for s in servers:  # warm-up, and the answers of both must agree
+    for s in servers:  # warm-up, and the answers of all must agree
         for q in queries:
             r = clients[s.name].get(s.url(q["query"]), headers={"Accept": q["accept"]})
             r.raise_for_status()
             sizes[s.name].append(_answer_size(r))
-    mismatches = [i for i, (a, b) in enumerate(zip(*sizes.values(), strict=True)) if a != b]
+    mismatches = [i for i, row in enumerate(zip(*sizes.values(), strict=True)) if len(set(row)) > 1]
     for sm in samplers.values():
         sm.reset()
     lat: dict[str, dict[str, list[float]]] = {s.name: {} for s in servers}
@@ -657,6 +657,13 @@ def bench_servers(
         "/sparql",
         env,
     )
+    servers = [ours]
+    if args.cache == "off":
+        env["RULAKG_RESULT_CACHE_MB"] = "0"
+    elif args.cache == "both":  # a second instance of ours, without the result cache, side by side
+        port_nc = free_port()
+        cmd = [*ours.cmd[:-1], str(port_nc)]
+        servers.append(Server("rulakg-nocache", cmd, port_nc, "/sparql", {**env, "RULAKG_RESULT_CACHE_MB": "0"}))
     oxi = Server(
         "oxigraph",
         [
@@ -671,7 +678,7 @@ def bench_servers(
         port_oxi,
         "/query",
     )
-    servers = [ours, oxi]
+    servers.append(oxi)
     samplers: dict[str, RssSampler] = {}
     try:
         for s in servers:
@@ -701,6 +708,9 @@ def bench_servers(
         "throughput": tput,
         "big_json": big,
         "ours_workers": args.workers or "default (RULAKG_WORKERS unset)",
+        "result_cache": {"on": "rulakg: on (default)", "off": "rulakg: RULAKG_RESULT_CACHE_MB=0"}.get(
+            args.cache, "rulakg: on (default); rulakg-nocache: RULAKG_RESULT_CACHE_MB=0"
+        ),
     }
 
 
@@ -759,6 +769,12 @@ def summarize(res: dict[str, Any]) -> dict[str, Any]:
         peak = big["rulakg"]["peak_rss_mb"]
         s["ours_peak_rss_mb_big_json"] = {"value": peak, "target": "< 300", "pass": peak < 300}
         s["ours_peak_rss_mb_whole_run"] = sv["peak_rss_mb_whole_run"]["rulakg"]
+        if "rulakg-nocache" in lat:  # the same, for our server without the result cache
+            nc = "rulakg-nocache"
+            s["nocache_latency_median_ratio"] = lat[nc]["median_ms"] / lat["oxigraph"]["median_ms"]
+            s["nocache_throughput_c8_ratio"] = tp[nc]["median_qps"] / tp["oxigraph"]["median_qps"]
+            s["nocache_big_json_time_ratio"] = big[nc]["median_s"] / big["oxigraph"]["median_s"]
+            s["nocache_peak_rss_mb_big_json"] = big[nc]["peak_rss_mb"]
     return s
 
 
@@ -777,6 +793,13 @@ def main() -> None:
     ap.add_argument("--skip-load", action="store_true", help="reuse bench/work/stores/ours from an earlier run")
     ap.add_argument("--skip-servers", action="store_true")
     ap.add_argument("--workers", type=int, help="RULAKG_WORKERS for our server (default: unset, the default)")
+    ap.add_argument(
+        "--cache",
+        choices=["both", "on", "off"],
+        default="both",
+        help="our result cache: both = two instances of ours side by side (rulakg: on, the default setting; "
+        "rulakg-nocache: RULAKG_RESULT_CACHE_MB=0); on; off",
+    )
     ap.add_argument("--label", default="", help="a note stored with the results (e.g. 'before fix X')")
     ap.add_argument(
         "--src",
@@ -830,7 +853,7 @@ def main() -> None:
         print("load medians (s):", {k: round(v, 2) for k, v in res["load"]["median_s"].items()})
     if "servers" in res:
         sv = res["servers"]
-        for name in ("rulakg", "oxigraph"):
+        for name in [n for n in ("rulakg", "rulakg-nocache", "oxigraph") if n in sv["latency"]]:
             print(
                 f"{name}: latency median {sv['latency'][name]['median_ms']:.2f} ms p90 "
                 f"{sv['latency'][name]['p90_ms']:.2f} ms; c=8 {sv['throughput'][name]['median_qps']:.0f} q/s; "

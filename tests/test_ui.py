@@ -87,6 +87,10 @@ def test_timeline_data(server: LiveServer) -> None:
     assert all(i["start"][:4] <= "2015" and i["end"][:4] >= "2010" for i in cuba["items"])
     visits = get(server, "/api/views/timeline", kind="visit").json()
     assert visits["items"] and all(i["kind"] == "visit" for i in visits["items"])
+    heads = get(server, "/api/views/timeline", office="https://w3id.org/rulakg/id/office/head-of-state").json()
+    labels = {i["label"] for i in heads["items"]}
+    assert "Visit: Vladimir Putin → Cuba (2014-07)" in labels  # President of Russia is within head of state
+    assert not any("Lavrov" in label for label in labels)
     assert get(server, "/api/views/timeline", **{"from": "soon"}).status_code == 400
     assert get(server, "/api/views/timeline", state="x> } DROP").status_code == 400
 

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     )
     max_query_length: int = Field(100_000, ge=1, description="Longest accepted query text, in characters.")
     max_body_bytes: int = Field(1_000_000, ge=1, description="Largest accepted request body, in bytes.")
+    result_cache_mb: float = Field(
+        64.0,
+        ge=0,
+        description="Memory for the cache of complete small answers (≤ 256 KiB each) in the service process, in MB; "
+        "0: no cache. Keyed by the build served and everything in the request that can change the bytes.",
+    )
     worker_queue_wait: float = Field(
         10.0, gt=0, description="Longest time a query waits for a free worker before a 503 (seconds)."
     )

@@ -20,6 +20,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from pyoxigraph import Literal, NamedNode, Store
 
@@ -212,7 +213,7 @@ class Hit:
 class SearchIndex:
     """A read-only view of an index file."""
 
-    _lazy: dict[Path, Path] = {}
+    _lazy: ClassVar[dict[Path, Path]] = {}  # store folder → index built on demand
     _lock = threading.Lock()
 
     def __init__(self, path: Path):

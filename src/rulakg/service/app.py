@@ -11,11 +11,12 @@ from starlette.middleware.cors import CORSMiddleware
 from rulakg import __version__
 from rulakg.build.builder import read_manifest
 from rulakg.config import Settings, get_settings
-from rulakg.service import errors
+from rulakg.service import errors, metrics
 from rulakg.service.fast import ServiceApp
 from rulakg.service.routers import meta, ontology, queries, sparql
 from rulakg.service.state import ServiceState
 from rulakg.store import QueryBackend, WorkerPool
+from rulakg.store.cache import ResultCache, build_identity
 
 
 def create_app(settings: Settings | None = None, backend: QueryBackend | None = None) -> FastAPI:
@@ -29,7 +30,14 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
         manifest = read_manifest(store_root.resolve()) or {}
         pool = backend or WorkerPool(store_root.resolve() / "oxigraph", settings.workers)
         await pool.start()
-        app.state.rulakg = ServiceState(settings, pool, manifest)
+        # The build is opened once, here: the cache's key names this build (a new build needs a restart).
+        cache = ResultCache(
+            int(settings.result_cache_mb * 1024 * 1024),
+            build_identity(store_root, manifest),
+            store_root.resolve() / "oxigraph",
+        )
+        metrics.watch_result_cache(cache)
+        app.state.rulakg = ServiceState(settings, pool, manifest, cache)
         try:
             await queries.startup(app)  # a broken saved query stops the start-up (file, line, message)
         except BaseException:
@@ -52,7 +60,7 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
             allow_origins=["*"],
             allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
             allow_headers=["*"],
-            expose_headers=["X-SPARQL-MaxRows", "Link", "Content-Disposition"],
+            expose_headers=["X-SPARQL-MaxRows", "X-Cache", "Link", "Content-Disposition"],
             max_age=86400,
         )
     errors.install(app)

@@ -36,10 +36,29 @@ async def guard(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 
 
 async def run_on_backend(state: ServiceState, payload: dict[str, Any], timeout: float) -> QueryAnswer | Response:
-    """Run ``payload`` (a worker request) within ``timeout``: the answer, or the error response to send."""
+    """Run ``payload`` (a worker request) within ``timeout``: the answer, or the error response to send.
+
+    A complete small answer comes from, or goes to, the result cache (``store/cache.py``) when it is on;
+    ``QueryAnswer.cache`` says which ("hit" / "miss"), for the ``X-Cache`` header.
+    """
     settings = state.settings
+    cache = state.cache
+    if cache.max_bytes > 0:
+        key = cache.key(payload)
+        kept = cache.get(key)
+        if kept is not None:
+            metrics.result_cache_hits_total.inc()
+            return QueryAnswer(kept[0], kept[1], complete=True, cache="hit")
+        metrics.result_cache_misses_total.inc()
+    else:
+        key = None
     try:
-        return await state.backend.run(payload, timeout, settings.worker_queue_wait)
+        answer = await state.backend.run(payload, timeout, settings.worker_queue_wait)
+        if key is not None:
+            answer.cache = "miss"
+            if answer.complete:  # held whole in memory: no streamed, failed or stopped answer gets here
+                cache.put(key, payload, answer.head, answer.prefix)
+        return answer
     except QueryTimeout as e:
         metrics.query_timeouts_total.inc()
         return error_response(
@@ -78,6 +97,8 @@ def answer_response(
     headers = {"Vary": "Accept"}
     if "max_rows" in answer.head:
         headers["X-SPARQL-MaxRows"] = str(answer.head["max_rows"])
+    if answer.cache is not None:
+        headers["X-Cache"] = answer.cache
     if headers_for is not None:
         headers.update(headers_for(answer.head))
     media_type = answer.head["content_type"]

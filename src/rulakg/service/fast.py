@@ -5,7 +5,8 @@ FastAPI's request handler and its ``AsyncExitStack``, the exception, body-limit,
 middlewares (each wraps ``send``), Starlette's ``Request``/``URL``/``Response`` objects. ``ServiceApp``
 dispatches this one operation directly, with the same building blocks as the routed endpoint
 (``protocol.parse_get``, ``sparql.query_payload``, ``execute.run_on_backend``, the same error responses and
-metrics), and sends a complete answer as two raw ASGI messages.
+metrics), and sends a complete answer as two raw ASGI messages. ``run_on_backend`` answers a repeated request
+from the result cache (``store/cache.py``) when it can; the ``X-Cache`` header says so.
 
 Kept exactly: a request with an ``Origin`` header (when CORS is on) takes the full stack, and the
 ``Vary: Origin`` that the CORS middleware adds to every other answer is added here. Everything else (POST,
@@ -30,6 +31,7 @@ from rulakg.store import QueryAnswer
 
 _REQUESTS_OK = metrics.requests_total.labels("sparql", "200")
 _SECONDS = metrics.request_seconds.labels("sparql")
+_X_CACHE = {"hit": b"hit", "miss": b"miss"}
 
 
 class ServiceApp(FastAPI):
@@ -118,5 +120,7 @@ async def _send_complete(send: Send, answer: QueryAnswer, cors: bool) -> None:
     ]
     if "max_rows" in answer.head:
         headers.append((b"x-sparql-maxrows", str(answer.head["max_rows"]).encode()))
+    if answer.cache is not None:
+        headers.append((b"x-cache", _X_CACHE[answer.cache]))
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})

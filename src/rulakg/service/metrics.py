@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+if TYPE_CHECKING:
+    from rulakg.store.cache import ResultCache
 
 registry = CollectorRegistry()
 
@@ -22,3 +27,19 @@ query_errors_total = Counter(
 query_timeouts_total = Counter("rulakg_query_timeouts_total", "Queries stopped by their timeout", registry=registry)
 workers_alive = Gauge("rulakg_query_workers_alive", "Query worker processes alive", registry=registry)
 store_triples = Gauge("rulakg_store_triples", "Triples in the served store", registry=registry)
+result_cache_hits_total = Counter(
+    "rulakg_result_cache_hits_total", "Query answers sent from the result cache", registry=registry
+)
+result_cache_misses_total = Counter(
+    "rulakg_result_cache_misses_total",
+    "Query answers computed by a worker while the result cache is on",
+    registry=registry,
+)
+result_cache_bytes = Gauge("rulakg_result_cache_bytes", "Bytes held by the result cache", registry=registry)
+result_cache_entries = Gauge("rulakg_result_cache_entries", "Answers held by the result cache", registry=registry)
+
+
+def watch_result_cache(cache: ResultCache) -> None:
+    """Report the cache's size when ``/metrics`` is read."""
+    result_cache_bytes.set_function(lambda: cache.bytes)
+    result_cache_entries.set_function(lambda: len(cache))

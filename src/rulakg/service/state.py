@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from rulakg.config import Settings
 from rulakg.store import QueryBackend
+from rulakg.store.cache import ResultCache
 
 
 @dataclass
@@ -13,6 +14,7 @@ class ServiceState:
     settings: Settings
     backend: QueryBackend
     manifest: dict = field(default_factory=dict)  # type: ignore[type-arg]
+    cache: ResultCache = field(default_factory=lambda: ResultCache(0))  # complete small answers (store/cache.py)
 
     @property
     def graphs(self) -> dict[str, int]:

@@ -59,6 +59,7 @@ class QueryAnswer:
     prefix: bytes
     complete: bool
     _rest: AsyncIterator[bytes] | None = field(default=None, repr=False)
+    cache: str | None = None  # "hit" (from the result cache) or "miss"; None: the cache is off
 
     async def body(self) -> AsyncIterator[bytes]:
         if self.prefix:

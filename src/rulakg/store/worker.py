@@ -16,11 +16,14 @@ import os
 import re
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
 from rulakg import formats
+from rulakg.search.sparql_function import FUNCTION as SEARCH_FUNCTION
+from rulakg.search.sparql_function import search_function
 from rulakg.sparql_text import cap_rows, inspect, paginate
 from rulakg.store import frames
 
@@ -139,6 +142,10 @@ def query_tolerating_unknown_functions(store: Store, text: str, **kwargs: Any): 
     """``store.query`` where a call of a function the engine does not know is an error *value* (so its
     expression is unbound, as SPARQL 1.1 §17.3 says of errors), not a refused query."""
     unknown: dict[NamedNode, Any] = {}
+    if "search" in text:  # rulaf:search(?entity, "text"): full-text search (rulakg.search.sparql_function)
+        search = search_function(_BUILD_DIR) if _BUILD_DIR else None
+        if search is not None:
+            unknown[SEARCH_FUNCTION] = search
     while True:
         try:
             return store.query(text, custom_functions=unknown or None, **kwargs)
@@ -239,8 +246,13 @@ def run_query(
         raise QueryError(400, f"The query could not be evaluated: {e}") from e
 
 
+_BUILD_DIR: Path | None = None  # the build folder of the store served (its search index lives there)
+
+
 def serve(store_path: str, socket_path: str) -> None:
+    global _BUILD_DIR
     store = Store.read_only(store_path)
+    _BUILD_DIR = Path(store_path).parent
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(socket_path)
     try:

@@ -163,7 +163,8 @@ async def _render(request: Request, iri: str) -> str:
         prefix_text("rula", "prov", "dcterms")
         + f"""SELECT ?c ?quote ?source ?start ?end WHERE {{
   <{iri}> prov:wasDerivedFrom ?c . ?c rula:quote ?quote .
-  OPTIONAL {{ ?c dcterms:source ?source }} OPTIONAL {{ ?c rula:startOffset ?start }} OPTIONAL {{ ?c rula:endOffset ?end }}
+  OPTIONAL {{ ?c dcterms:source ?source }}
+  OPTIONAL {{ ?c rula:startOffset ?start }} OPTIONAL {{ ?c rula:endOffset ?end }}
 }} ORDER BY ?start ?c""",
     )
     dated = await select(
@@ -209,7 +210,8 @@ async def _render(request: Request, iri: str) -> str:
         for t in labels:
             lang = t.get("xml:lang", "")
             parts.append(
-                f'<li><span class=lang>{escape(lang or "—")}</span> <span lang="{escape(lang)}">{escape(t["value"])}</span></li>'
+                f"<li><span class=lang>{escape(lang or '—')}</span> "
+                f'<span lang="{escape(lang)}">{escape(t["value"])}</span></li>'
             )
         parts.append("</ul></section>")
     if len(dated) > 0:
@@ -253,7 +255,8 @@ async def _render(request: Request, iri: str) -> str:
             )
             cells.append(f"<li>{_value(state, r['o'], (r.get('ol') or {}).get('value'))}{mark}</li>")
         parts.append(
-            f'<tr><th scope="row">{iri_link(state, p, plabel.get(p) or short(p))}</th><td><ul>{"".join(cells)}</ul></td></tr>'
+            f'<tr><th scope="row">{iri_link(state, p, plabel.get(p) or short(p))}</th>'
+            f"<td><ul>{''.join(cells)}</ul></td></tr>"
         )
     parts.append("</tbody></table></section>")
     if quotes:
@@ -261,7 +264,8 @@ async def _render(request: Request, iri: str) -> str:
         for q in quotes:
             where = ""
             if "start" in q:
-                where = f' <span class="offsets">characters {escape(q["start"]["value"])}–{escape(q.get("end", q["start"])["value"])}</span>'
+                span = f"{escape(q['start']['value'])}–{escape(q.get('end', q['start'])['value'])}"
+                where = f' <span class="offsets">characters {span}</span>'
             src = f" — {iri_link(state, q['source']['value'], 'source')}" if "source" in q else ""
             parts.append(
                 f"<li><blockquote>{escape(q['quote']['value'])}</blockquote>"
@@ -271,7 +275,8 @@ async def _render(request: Request, iri: str) -> str:
     if in_rows:
         parts.append(f'<section aria-labelledby="h-in"><h2 id="h-in">Linked from ({len(in_rows)})</h2>')
         parts.append(
-            '<table class="props"><thead><tr><th scope="col">Subject</th><th scope="col">Property</th></tr></thead><tbody>'
+            '<table class="props"><thead><tr><th scope="col">Subject</th><th scope="col">Property</th></tr></thead>'
+            "<tbody>"
         )
         for r in in_rows:
             p = r["p"]["value"]

@@ -8,6 +8,7 @@ HTML page carries a Content-Security-Policy that allows scripts from this servic
 
 from __future__ import annotations
 
+import gzip
 import re
 from html import escape
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from rulakg.prefixes import PREFIXES
@@ -188,18 +189,21 @@ async def saved_query_page(name: str, request: Request) -> Response:
         else (("csv", "CSV"), ("json", "JSON"), ("tsv", "TSV"))
     )
     links = " · ".join(
-        f'<a class="download" data-format="{k}" href="{api}?{escape(urlencode([*defaults, ("format", k)]))}" download>{n}</a>'
+        f'<a class="download" data-format="{k}" href="{api}?{escape(urlencode([*defaults, ("format", k)]))}" '
+        f"download>{n}</a>"
         for k, n in downloads
     )
     editor_link = "/#" + urlencode({"query": query.text, "endpoint": "/sparql"})
     description = "".join(f"<p>{escape(p.strip())}</p>" for p in (query.description or query.summary).split("\n\n"))
-    body = f"""<nav class="crumbs" aria-label="Breadcrumb"><a href="/queries">Saved queries</a> › {escape(query.name)}</nav>
+    per_page = f'value="{query.pagination or 100}"' + ("" if query.form == "SELECT" else " disabled")
+    body = f"""<nav class="crumbs" aria-label="Breadcrumb">
+<a href="/queries">Saved queries</a> › {escape(query.name)}</nav>
 <h1>{escape(query.summary)}</h1>
 <div class="description">{description}</div>
 <form id="query-form" class="query-form" action="{api}" method="get" data-api="{api}" data-graph="{str(graph).lower()}">
   <fieldset><legend>Parameters</legend>{fields or "<p>This query has no parameters.</p>"}
   <div class="field"><label for="p-per-page">Rows per page</label>
-    <input id="p-per-page" name="per_page" type="number" min="1" max="10000" value="{query.pagination or 100}"{"" if query.form == "SELECT" else " disabled"}></div>
+    <input id="p-per-page" name="per_page" type="number" min="1" max="10000" {per_page}></div>
   </fieldset>
   <div class="actions"><button type="submit">Run</button>
   <span class="downloads">Download: {links}</span>
@@ -235,7 +239,8 @@ async def _states(request: Request) -> list[tuple[str, str]]:
     rows = await select(
         state_of(request),
         prefix_text("rula", "rdfs")
-        + """SELECT DISTINCT ?s ?l WHERE { ?s a rula:SovereignState ; rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) }
+        + """SELECT DISTINCT ?s ?l WHERE {
+  ?s a rula:SovereignState ; rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) }
 ORDER BY ?l""",
     )
     return [(r["s"]["value"], r["l"]["value"]) for r in rows]
@@ -248,16 +253,35 @@ async def timeline_page(request: Request) -> Response:
     except BackendError as e:
         return e.response
     opts = "".join(f'<option value="{escape(s)}">{escape(lbl)}</option>' for s, lbl in states)
+    try:
+        offices = await select(
+            state_of(request),
+            prefix_text("rula", "rdfs")
+            + """SELECT DISTINCT ?o ?l WHERE {
+  ?v a rula:Visit ; rula:visitor ?p . ?h rula:holder ?p ; rula:office ?off .
+  ?off rula:partOf* ?o .
+  ?o rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) } ORDER BY ?l""",
+        )
+    except BackendError as e:
+        return e.response
+    office_opts = "".join(
+        f'<option value="{escape(r["o"]["value"])}">{escape(r["l"]["value"])}</option>' for r in offices
+    )
     controls = f"""<div class="field"><label for="tl-state">State</label>
 <select id="tl-state" name="state"><option value="">(all states)</option>{opts}</select></div>
-<div class="field"><label for="tl-from">From year</label><input id="tl-from" name="from" type="number" min="1900" max="2100"></div>
-<div class="field"><label for="tl-to">To year</label><input id="tl-to" name="to" type="number" min="1900" max="2100"></div>
+<div class="field"><label for="tl-office">Visitor's office</label>
+<select id="tl-office" name="office"><option value="">(any office)</option>{office_opts}</select></div>
+<div class="field"><label for="tl-from">From year</label>
+<input id="tl-from" name="from" type="number" min="1900" max="2100"></div>
+<div class="field"><label for="tl-to">To year</label>
+<input id="tl-to" name="to" type="number" min="1900" max="2100"></div>
 <div class="field"><label for="tl-kind">Show</label><select id="tl-kind" name="kind">
-<option value="">visits and agreements</option><option value="visit">visits</option><option value="agreement">agreements</option></select></div>"""
+<option value="">visits and agreements</option><option value="visit">visits</option>
+<option value="agreement">agreements</option></select></div>"""
     return _view(
         "Timeline of visits and agreements",
         "/views/timeline",
-        "Each mark is a visit or an agreement, placed at its date, on the row of the Latin American or Caribbean "
+        "Each mark is a visit or an agreement, placed at its date, on the row of the partner "
         "state involved. Select a mark to open its page.",
         controls,
         "timeline-chart",
@@ -335,6 +359,9 @@ async def timeline_data(
     from_: str | None = Query(None, alias="from", description="First year"),
     to: str | None = Query(None, description="Last year"),
     kind: str | None = Query(None, description="visit or agreement (default: both)"),
+    office: str | None = Query(
+        None, description="Keep the visits of a holder of this office or of one within it (IRI), and their agreements"
+    ),
 ) -> Response:
     st = state_of(request)
     try:
@@ -350,6 +377,14 @@ async def timeline_data(
         if any(c in state for c in '<>" {}|\\^`'):
             return JSONResponse({"error": "bad state IRI"}, 400)
         filters.append(f"FILTER(?state = <{state}>)")
+    if office:
+        if any(c in office for c in '<>" {}|\\^`'):
+            return JSONResponse({"error": "bad office IRI"}, 400)
+        filters.append(
+            f"""FILTER EXISTS {{ {{ ?item rula:visitor ?who }} UNION {{ ?item rula:outcomeOf/rula:visitor ?who }}
+  ?holding rula:holder ?who ; rula:office ?off .
+  ?off rula:partOf* <{office}> }}"""
+        )
     kinds = {"visit": "rula:Visit", "agreement": "rula:Agreement"}
     chosen = [kinds[kind]] if kind in kinds else list(kinds.values())
     russia = st.settings.base_iri + "id/state/russia"
@@ -483,6 +518,41 @@ async def network_data(
     return JSONResponse({"nodes": list(nodes.values()), "links": links})
 
 
+class CompressedStatic(StaticFiles):
+    """Static files, gzip-compressed for clients that accept it (the libraries shrink to about a quarter), with
+    a cache lifetime; the compressed bytes are kept in memory per file and modification time."""
+
+    TEXT = (".js", ".css", ".svg", ".json", ".map", ".html")
+
+    def __init__(self, *args: Any, max_age: int = 3600, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.max_age = max_age
+        self._gzipped: dict[tuple[str, float], bytes] = {}
+
+    async def get_response(self, path: str, scope: Any) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = f"public, max-age={self.max_age}"
+        if response.status_code != 200 or not isinstance(response, FileResponse) or not path.endswith(self.TEXT):
+            return response
+        accept = dict(scope.get("headers", [])).get(b"accept-encoding", b"").decode("latin-1")
+        if "gzip" not in accept:
+            response.headers["Vary"] = "Accept-Encoding"
+            return response
+        file = Path(response.path)
+        key = (str(file), file.stat().st_mtime)
+        body = self._gzipped.get(key)
+        if body is None:
+            body = gzip.compress(file.read_bytes(), 6)
+            self._gzipped[key] = body
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-length", "content-encoding", "accept-ranges")
+        }
+        headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        return Response(body, status_code=200, headers=headers, media_type=response.media_type)
+
+
 def install(app: FastAPI) -> None:
     """Add the web interface to the application: pages, entity pages, search, the views' data, static files."""
     from rulakg.service.routers import entities, search
@@ -491,5 +561,5 @@ def install(app: FastAPI) -> None:
     app.include_router(views_router)
     app.include_router(search.router)
     app.include_router(entities.router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
-    app.mount("/vendor", StaticFiles(directory=VENDOR_DIR, check_dir=False), name="ui-vendor")
+    app.mount("/static", CompressedStatic(directory=STATIC_DIR, max_age=600), name="ui-static")
+    app.mount("/vendor", CompressedStatic(directory=VENDOR_DIR, check_dir=False, max_age=86400), name="ui-vendor")

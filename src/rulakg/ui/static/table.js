@@ -9,7 +9,8 @@ window.rulakgTable = (function () {
       var a = document.createElement("a");
       var local = term.value.indexOf(idBase) === 0 ? "/id/" + term.value.slice(idBase.length) : null;
       a.href = local || term.value;
-      a.textContent = term.value;
+      a.textContent = local ? "rid:" + term.value.slice(idBase.length) : term.value;
+      a.title = term.value;
       if (!local) { a.rel = "noopener noreferrer"; }
       td.appendChild(a);
     } else {

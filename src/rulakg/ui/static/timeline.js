@@ -25,7 +25,7 @@
         animation: false,
         tooltip: { trigger: "item", formatter: function (p) { return p.data.name + "<br>" + p.data.value[0] + (p.data.end !== p.data.value[0] ? " – " + p.data.end : ""); } },
         legend: { top: 0 },
-        grid: { left: 10, right: 20, top: 36, bottom: 30, containLabel: true },
+        grid: { left: 10, right: 30, top: 36, bottom: 30, containLabel: true },
         xAxis: { type: "time" },
         yAxis: { type: "category", data: states, axisLabel: { interval: 0 } },
         dataZoom: [{ type: "inside", xAxisIndex: 0 }],
