@@ -427,6 +427,63 @@ def validate(
         raise typer.Exit(1)
 
 
+token_app = typer.Typer(help="API tokens for /update, /store and /admin (stored hashed).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    read_only: Annotated[bool, typer.Option("--read-only", help="A token that may read /store but not write.")] = False,
+) -> None:
+    """Mint an API token: prints the token once (give it to the client) and the hash line to store."""
+    from rulakg.service.auth import mint
+
+    token, line = mint(read_only)
+    print(token)
+    err.print(
+        "Give the token above to the client; it is not stored anywhere. Add this line to RULAKG_API_TOKENS "
+        "(space-separated) or to the file named by RULAKG_API_TOKEN_FILE:",
+        highlight=False,
+    )
+    err.print(line, highlight=False, markup=False)
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="New folder to write the backup to (must not exist).")],
+    store_dir: StoreOpt = None,
+) -> None:
+    """Back up the current store online (Oxigraph's backup; safe while the service runs and writes)."""
+    from rulakg.store.backup import BackupError, backup_current
+
+    settings = _settings(store_dir=store_dir)
+    try:
+        with err.status(f"writing {target}"):
+            backup_current(settings.store_dir, target)
+    except BackupError as e:
+        err.print(f"[red]Backup failed:[/red] {e}", highlight=False)
+        raise typer.Exit(1) from None
+    err.print(f"Backed up {settings.store_path().resolve().name} to {target}. Restore with `rulakg restore {target}`.")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A folder written by `rulakg backup` or POST /admin/backup.")],
+    store_dir: StoreOpt = None,
+) -> None:
+    """Restore a backup into a new build folder and make it the current store (atomic swap); restart the service."""
+    from rulakg.store.backup import BackupError, restore_backup
+
+    settings = _settings(store_dir=store_dir)
+    try:
+        with err.status(f"restoring {source}"):
+            target = restore_backup(source, settings.store_dir)
+    except BackupError as e:
+        err.print(f"[red]Restore failed:[/red] {e}; the current store is unchanged.", highlight=False)
+        raise typer.Exit(1) from None
+    err.print(f"Restored {source} as {target.name}, now the current store. Restart the service to serve it.")
+
+
 @app.command("settings")
 def show_settings(
     values: Annotated[bool, typer.Option("--values/--no-values", help="Show the values in force.")] = True,

@@ -121,6 +121,31 @@ class Settings(BaseSettings):
         "http://<host>:<port> (127.0.0.1 when listening on all interfaces).",
     )
 
+    # Writes: SPARQL Update (/update), the Graph Store Protocol (/store), backups; see rulakg.service.auth
+    api_tokens: str = Field(
+        "",
+        description="API tokens allowed to use /update, /store and /admin: `ROLE:SHA256HEX` entries (ROLE `rw` or "
+        "`ro`; the SHA-256 of the token, never the token) separated by spaces or commas; `rulakg token create` mints "
+        "one. Empty (and no token file): writes are off.",
+    )
+    api_token_file: Path | None = Field(
+        None, description="File of API token hashes, one `ROLE:SHA256HEX` a line (`#` comments), added to api_tokens."
+    )
+    load_allowlist: str = Field(
+        "",
+        description="IRIs (or IRI prefixes ending in `/`) that `LOAD` in an update may fetch, space- or "
+        "comma-separated; empty: LOAD is refused. Never `file:`, loopback, private, link-local or metadata addresses.",
+    )
+    update_timeout: float = Field(
+        60.0, gt=0, description="Longest time one write (update, upload, backup) may run before its writer is stopped."
+    )
+    max_upload_bytes: int = Field(
+        50_000_000, ge=1, description="Largest accepted body of an update or a Graph Store upload, in bytes."
+    )
+    backup_dir: Path = Field(
+        PROJECT_ROOT / "var" / "backups", description="Folder where `POST /admin/backup` writes its backups."
+    )
+
     def store_path(self) -> Path:
         """The store the service opens: the build's ``current`` link."""
         return self.store_dir / "current"

@@ -186,9 +186,90 @@ def build(
                 indent=2,
             )
         )
+        # Graphs written through the API (SPARQL Update, Graph Store Protocol) are not the build's: they are carried
+        # from the current store into the new one, under the writers' lock so that no write falls in between.
+        from rulakg.store.writer import writes_lock
+
+        with writes_lock(store_dir):
+            carried = carry_user_graphs(store_dir / "current", target / "oxigraph", set(graphs), settings)
+            if carried:
+                manifest_path = target / MANIFEST
+                data = json.loads(manifest_path.read_text())
+                data["carried_user_graphs"] = carried
+                manifest_path.write_text(json.dumps(data, indent=2))
+            _swap_current(store_dir, target)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    _swap_current(store_dir, target)
     _prune(store_dir, target)
     return result
+
+
+def build_owned(graph: str, owned: set[str], settings: Settings) -> bool:
+    """Is ``graph`` one the build makes? Those under ``<base>graph/`` (``sources.graph_iri``) and those listed."""
+    return graph in owned or graph.startswith(f"{settings.base_iri}graph/")
+
+
+def _open_for_reading(build_dir: Path) -> Store | None:
+    """The current build's store, as its writer last left it: the store itself when no service writes it, else
+    (its writer holds it) its newest snapshot, which has every acknowledged write (we hold the writers' lock)."""
+    live = build_dir / "oxigraph"
+    if not live.is_dir():
+        return None
+    if store_in_use(live):
+        snapshots = sorted((build_dir / "snapshots").glob("s-*"), key=lambda p: p.stat().st_mtime)
+        if snapshots:
+            return Store.read_only(str(snapshots[-1]))
+    return Store.read_only(str(live))
+
+
+def store_in_use(path: Path) -> bool:
+    """Does a process hold the store open read-write (RocksDB's ``LOCK`` file is locked)?"""
+    import fcntl
+
+    lock = path / "LOCK"
+    if not lock.exists():
+        return False
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def carry_user_graphs(current: Path, new_store: Path, owned: set[str], settings: Settings) -> dict[str, int]:
+    """Copy every graph of the current store that the build does not own (and the default graph's triples) into
+    the new store; the number of quads per graph carried (``""``: the default graph)."""
+    from pyoxigraph import DefaultGraph
+
+    if not current.exists():
+        return {}
+    old_root = current.resolve()
+    old_manifest = read_manifest(old_root) or {}
+    owned = owned | set(old_manifest.get("graphs", {}))
+    old = _open_for_reading(old_root)
+    if old is None:
+        return {}
+    carried: dict[str, int] = {}
+    try:
+        new = Store(str(new_store))
+        graphs: list[object] = [DefaultGraph()]
+        graphs += [g for g in old.named_graphs() if not build_owned(g.value, owned, settings)]
+        for g in graphs:
+            quads = list(old.quads_for_pattern(None, None, None, g))
+            if isinstance(g, NamedNode):
+                new.add_graph(g)
+            if quads:
+                new.extend(quads)
+            if quads or isinstance(g, NamedNode):
+                carried["" if isinstance(g, DefaultGraph) else g.value] = len(quads)
+        new.flush()
+        del new
+    finally:
+        del old
+    return carried

@@ -13,7 +13,7 @@ from rulakg.build.builder import read_manifest
 from rulakg.config import Settings, get_settings
 from rulakg.service import errors, metrics
 from rulakg.service.fast import ServiceApp
-from rulakg.service.routers import meta, ontology, queries, sparql
+from rulakg.service.routers import meta, ontology, queries, sparql, writes
 from rulakg.service.state import ServiceState
 from rulakg.store import QueryBackend, WorkerPool
 from rulakg.store.cache import ResultCache, build_identity
@@ -28,7 +28,10 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
         if not (store_root / "oxigraph").is_dir():
             raise RuntimeError(f"No built store at {store_root}: run `rulakg build` first.")
         manifest = read_manifest(store_root.resolve()) or {}
-        pool = backend or WorkerPool(store_root.resolve() / "oxigraph", settings.workers)
+        # Writes (routers/writes.py): on when an API token is configured; the workers then read snapshots.
+        writer, tokens = await writes.start(settings, store_root.resolve())
+        store_path = writer.snapshot if writer is not None else store_root.resolve() / "oxigraph"
+        pool = backend or WorkerPool(store_path, settings.workers)
         await pool.start()
         # The build is opened once, here: the cache's key names this build (a new build needs a restart).
         cache = ResultCache(
@@ -37,16 +40,21 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
             store_root.resolve() / "oxigraph",
         )
         metrics.watch_result_cache(cache)
-        app.state.rulakg = ServiceState(settings, pool, manifest, cache)
+        writes.attach(writer, pool, cache)
+        app.state.rulakg = ServiceState(settings, pool, manifest, cache, writer, tokens)
         try:
             await queries.startup(app)  # a broken saved query stops the start-up (file, line, message)
         except BaseException:
             await pool.stop()
+            if writer is not None:
+                await writer.stop()
             raise
         try:
             yield
         finally:
             await pool.stop()
+            if writer is not None:
+                await writer.stop()
 
     app = ServiceApp(
         title="RuLA KG",
@@ -65,6 +73,7 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
         )
     errors.install(app)
     app.include_router(sparql.router)
+    app.include_router(writes.router)
     app.include_router(meta.router)
     app.include_router(queries.router)
     queries.install_openapi(app)

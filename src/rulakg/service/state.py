@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rulakg.config import Settings
 from rulakg.store import QueryBackend
@@ -15,6 +16,8 @@ class ServiceState:
     backend: QueryBackend
     manifest: dict = field(default_factory=dict)  # type: ignore[type-arg]
     cache: ResultCache = field(default_factory=lambda: ResultCache(0))  # complete small answers (store/cache.py)
+    writer: Any = None  # store.writes.StoreWriter when writes are on (an API token is configured), else None
+    tokens: list[Any] = field(default_factory=list)  # service.auth.TokenEntry: who may use /update, /store, /admin
 
     @property
     def graphs(self) -> dict[str, int]:

@@ -1,8 +1,8 @@
 """A bounded cache of complete small answers, kept in the service process.
 
-The served store does not change while the service runs: the service opens one build (the target of
-``<store_dir>/current`` at start-up) and has no write path (no SPARQL Update, no Graph Store protocol). The
-same request therefore always gets the same bytes, and researchers and the web interface send the same
+The served store changes only through the service's own write path (SPARQL Update, the Graph Store
+Protocol: ``store/writes.py``), which calls ``invalidate`` with the new snapshot's version on every write
+before acknowledging it. Between writes the same request always gets the same bytes, and researchers and the web interface send the same
 requests again and again. This cache keeps those answers in memory and skips the worker round trip.
 
 What is kept: only answers the pool already holds whole in memory (``QueryAnswer.complete``: the worker
@@ -126,6 +126,14 @@ class ResultCache:
     def clear(self) -> None:
         self._entries.clear()
         self.bytes = 0
+
+    def invalidate(self, version: str) -> None:
+        """A write changed the store: forget every answer, and key new ones by the store's new version (an answer
+        to a query that was running during the write is then not kept: its key names the old version)."""
+        self._base_identity = f"{self._base_identity.split('|v=')[0]}|v={version}"
+        self.identity = f"{self._base_identity}|{self._generation}"
+        self.invalidations += 1
+        self.clear()
 
     def _recheck(self) -> None:
         if self.store_path is None:

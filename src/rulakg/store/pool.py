@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ class _Worker:
     proc: subprocess.Popen[bytes]
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
+    store: Path | None = None  # the store (or snapshot) this worker has open
 
     async def read_frame(self) -> tuple[bytes, bytes]:
         kind, length = frames.parse_header(await self.reader.readexactly(frames.HEADER_SIZE))
@@ -89,6 +91,10 @@ class WorkerPool:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.kills = 0
         self.retired = 0  # workers replaced because they outgrew their memory allowance
+        # Writes (store/writes.py): the store the workers open is the newest snapshot; ``snapshots`` is the
+        # folder of snapshots, where those no worker has open any more are removed.
+        self.snapshots: Path | None = None
+        self._opened: dict[int, set[Path]] = {}  # worker pid -> the stores it has (or may still have) open
 
     # life cycle ---------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -110,14 +116,31 @@ class WorkerPool:
     def alive(self) -> int:
         return sum(1 for p in self._procs.values() if p.poll() is None)
 
+    def set_store(self, path: Path) -> None:
+        """Serve ``path`` (a new snapshot) from now on: each worker reopens it before its next query."""
+        self.store_path = Path(path)
+        self.collect_snapshots()
+
+    def collect_snapshots(self) -> None:
+        """Remove the snapshots that are neither the newest nor open in a worker."""
+        if self.snapshots is None or not self.snapshots.is_dir():
+            return
+        live = {p for pid, paths in self._opened.items() if pid in self._procs for p in paths}
+        live.add(self.store_path)
+        for d in self.snapshots.iterdir():
+            if d not in live:
+                shutil.rmtree(d, ignore_errors=True)
+
     async def _spawn(self) -> None:
+        store = self.store_path
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rulakg.store.worker", str(self.store_path), self._socket_path],
+            [sys.executable, "-m", "rulakg.store.worker", str(store), self._socket_path],
             stdin=subprocess.DEVNULL,
         )
         fut: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
         self._pending[proc.pid] = fut
         self._procs[proc.pid] = proc
+        self._opened[proc.pid] = {store}
         try:
             worker = await asyncio.wait_for(fut, self.startup_timeout)
         except TimeoutError:
@@ -140,7 +163,8 @@ class WorkerPool:
         if kind != frames.HELLO or fut is None or proc is None:
             writer.close()
             return
-        fut.set_result(_Worker(proc, reader, writer))
+        paths = self._opened.get(proc.pid) or {self.store_path}
+        fut.set_result(_Worker(proc, reader, writer, next(iter(paths))))
 
     def _discard(self, worker: _Worker) -> None:
         """Kill a worker whose query must stop, and start its replacement in the background."""
@@ -149,6 +173,7 @@ class WorkerPool:
             worker.proc.kill()
         worker.writer.close()
         self._procs.pop(worker.proc.pid, None)
+        self._opened.pop(worker.proc.pid, None)
 
         async def reap_and_replace() -> None:
             await asyncio.to_thread(worker.proc.wait)
@@ -162,12 +187,14 @@ class WorkerPool:
     def _release(self, worker: _Worker, end_payload: bytes) -> None:
         """A worker finished its answer: back to the idle queue, or replaced if it asked to retire."""
         if end_payload != frames.RETIRE:
+            self._settle(worker)
             self._idle.put_nowait(worker)
             return
         # The worker grew past its memory allowance (see worker.py) and is exiting on its own.
         self.retired += 1
         worker.writer.close()
         self._procs.pop(worker.proc.pid, None)
+        self._opened.pop(worker.proc.pid, None)
 
         async def reap_and_replace() -> None:
             try:
@@ -198,6 +225,10 @@ class WorkerPool:
             except TimeoutError:
                 wait = min(queue_wait, timeout)
                 raise PoolBusy(f"All {self.size} query workers stayed busy for {wait:.1f} s.") from None
+        if worker.store != self.store_path:  # a write made a new snapshot: the worker reopens it first
+            request = {**request, "store": str(self.store_path)}
+            worker.store = self.store_path
+            self._opened.setdefault(worker.proc.pid, set()).add(self.store_path)
         worker.writer.write(frames.json_frame(frames.REQUEST, request))
         finished = False
         try:
@@ -205,6 +236,7 @@ class WorkerPool:
                 kind, payload = await worker.read_frame()
                 if kind == frames.ERROR:
                     finished = True
+                    self._settle(worker)
                     self._idle.put_nowait(worker)
                     err = json.loads(payload)
                     raise QueryFailed(err.pop("status"), err.pop("message"), err)
@@ -233,6 +265,13 @@ class WorkerPool:
         finally:
             if not finished:
                 self._discard(worker)
+
+    def _settle(self, worker: _Worker) -> None:
+        """The worker answered, so it has closed any older snapshot: forget those (and remove them)."""
+        paths = self._opened.get(worker.proc.pid)
+        if paths is not None and worker.store is not None and paths != {worker.store}:
+            self._opened[worker.proc.pid] = {worker.store}
+            self.collect_snapshots()
 
     async def _stream(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
         done = False

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
+from pyoxigraph import DefaultGraph, Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Variable
 
 from rulakg import formats
 from rulakg.search.sparql_function import FUNCTION as SEARCH_FUNCTION
@@ -249,10 +249,46 @@ def run_query(
 _BUILD_DIR: Path | None = None  # the build folder of the store served (its search index lives there)
 
 
+def build_dir_of(store_path: str) -> Path:
+    """The build folder of ``<build>/oxigraph`` or of a snapshot ``<build>/snapshots/<name>``."""
+    parent = Path(store_path).parent
+    return parent.parent if parent.name == "snapshots" else parent
+
+
+def run_dump(store: Store, req: dict[str, Any], sock: socket.socket) -> None:
+    """Graph Store Protocol GET / HEAD: one graph (``graph``: an IRI, or None for the default graph) or, with
+    ``dataset``, the whole store in a quad format."""
+    spec = req["dump"]
+    if spec.get("dataset"):
+        offered = tuple(f for f in formats.RDF_FORMATS if f.key in ("nq", "trig"))
+        from_graph = None
+    else:
+        offered = tuple(f for f in formats.RDF_FORMATS if f.key not in ("nq", "trig"))
+        iri = spec.get("graph")
+        if iri is None:
+            from_graph = DefaultGraph()
+        else:
+            from_graph = NamedNode(iri)
+            if not store.contains_named_graph(from_graph):
+                raise QueryError(404, f"No graph <{iri}> in the store.")
+    try:
+        fmt = _negotiate(req.get("accept"), offered, req.get("format"))
+    except formats.NotAcceptable as e:
+        raise QueryError(406, str(e), offered=[f.media_type for f in e.offered]) from e
+    except formats.UnknownFormat as e:
+        raise QueryError(400, str(e)) from e
+    writer = FrameWriter(sock, {"content_type": fmt.content_type, "kind": "graph", "format": fmt.key})
+    if not spec.get("head"):
+        kwargs = {} if from_graph is None else {"from_graph": from_graph}
+        store.dump(writer, formats.rdf_serializer(fmt.key), **kwargs)
+    writer.close()
+
+
 def serve(store_path: str, socket_path: str) -> None:
     global _BUILD_DIR
     store = Store.read_only(store_path)
-    _BUILD_DIR = Path(store_path).parent
+    opened = store_path
+    _BUILD_DIR = build_dir_of(store_path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(socket_path)
     try:
@@ -272,6 +308,16 @@ def serve(store_path: str, socket_path: str) -> None:
             continue
         req = json.loads(payload)
         try:
+            target = req.get("store")
+            if target and target != opened:  # a write made a newer snapshot: serve that one from now on
+                try:
+                    store = Store.read_only(target)
+                except OSError as e:
+                    raise QueryError(503, f"The newest snapshot of the store could not be opened: {e}") from e
+                opened = target
+            if "dump" in req:
+                run_dump(store, req, sock)
+                continue
             if run_query(store, req, sock, rss_limit, statm_fd):
                 return  # the pool has been told (END + RETIRE) and starts a replacement
         except QueryError as e:
