@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -46,19 +49,34 @@ class LiveServer:
             **{f"RULAKG_{k.upper()}": str(v) for k, v in env.items()},
         }
         self.proc: subprocess.Popen[bytes] | None = None
+        # The server's output (access log included), read all along so that the pipe never fills up.
+        self.lines: collections.deque[str] = collections.deque(maxlen=20_000)
+        self._reader: threading.Thread | None = None
+
+    def _drain(self, stream: IO[bytes]) -> None:
+        for raw in iter(stream.readline, b""):
+            self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def output(self) -> str:
+        """What the server has printed so far (the last 20,000 lines)."""
+        return "\n".join(list(self.lines))
 
     def start(self, timeout: float = 60.0) -> LiveServer:
+        self.lines.clear()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rulakg.cli", "serve", "--no-build"],
             env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
+        assert self.proc.stdout is not None
+        self._reader = threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{out}")
+                self._reader.join(5)
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.output()}")
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
                     return self

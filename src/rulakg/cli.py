@@ -75,17 +75,51 @@ def serve(
     from rulakg.service.app import create_app
 
     err.print(f"Serving {settings.store_path()} on http://{settings.host}:{settings.port}/sparql")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    # proxy_headers off: X-Forwarded-For is read by the service itself, from RULAKG_TRUSTED_PROXIES only
+    # (uvicorn would believe it from 127.0.0.1); its access log is replaced by ours (RULAKG_ACCESS_LOG).
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        proxy_headers=False,
+        access_log=not settings.access_log,
+    )
 
 
 def _open_read_only(settings: Settings):  # type: ignore[no-untyped-def]
     from pyoxigraph import Store
 
+    from rulakg.build.builder import store_in_use
+
     path = settings.store_path() / "oxigraph"
     if not path.is_dir():
         err.print(f"[red]No store at {path}[/red]: run `rulakg build` first.")
         raise typer.Exit(1)
+    if store_in_use(path):  # a service writes it: read a private copy (hard links) of its newest snapshot
+        return Store.read_only(str(_snapshot_copy(settings)))
     return Store.read_only(str(path.resolve()))
+
+
+def _snapshot_copy(settings: Settings) -> Path:
+    """Hard links to the newest snapshot of the store a service is writing (opening the store itself read-only
+    while it is written is undefined behaviour); removed at exit."""
+    import atexit
+    import os
+    import shutil
+
+    from rulakg.store.writer import writes_lock
+
+    build_dir = settings.store_path().resolve()
+    target = build_dir / f".cli-read-{os.getpid()}"
+    with writes_lock(settings.store_dir):
+        snapshots = sorted((build_dir / "snapshots").glob("s-*"), key=lambda p: p.stat().st_mtime)
+        if not snapshots:
+            err.print(f"[red]{build_dir / 'oxigraph'} is open for writing and has no snapshot.[/red]")
+            raise typer.Exit(1)
+        shutil.copytree(snapshots[-1], target, copy_function=os.link)
+    atexit.register(shutil.rmtree, target, True)
+    return target
 
 
 @app.command()

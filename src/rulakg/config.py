@@ -89,6 +89,37 @@ class Settings(BaseSettings):
     worker_queue_wait: float = Field(
         10.0, gt=0, description="Longest time a query waits for a free worker before a 503 (seconds)."
     )
+    max_header_bytes: int = Field(
+        65_536,
+        ge=1024,
+        description="Largest accepted size of a request's headers together (431 beyond it); a URL longer than "
+        "3 × max_query_length + 8 KiB gets 414.",
+    )
+    max_concurrent_per_client: int = Field(
+        32,
+        ge=0,
+        description="Requests one client (address) may have in progress at once; more get 429 with Retry-After "
+        "(0: no limit). /health, /metrics and static files are exempt.",
+    )
+    rate_limit: float = Field(
+        0.0,
+        ge=0,
+        description="Requests per minute per client address (token bucket); beyond it 429 with Retry-After, as the "
+        "Wikidata Query Service does. 0: no rate limit (the default; set it on a public deployment).",
+    )
+    rate_limit_burst: int = Field(
+        60, ge=1, description="Requests a client may send at once before the rate limit applies (the bucket's size)."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For names the client (space- "
+        "or comma-separated); from anyone else the header is ignored and the client is the connection's address.",
+    )
+    access_log: bool = Field(
+        True,
+        description="One JSON line per request on the `rulakg.access` logger (stderr): time, client, method, path, "
+        "status, bytes, duration, query hash, cache hit/miss. Replaces uvicorn's access log.",
+    )
 
     # Federated queries (SERVICE) and Wikidata; see rulakg.wikidata.federation
     service_allowlist: str = Field(

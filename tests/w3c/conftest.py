@@ -90,3 +90,37 @@ def w3c_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
 def w3c_client(w3c_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=w3c_server.url, timeout=30.0) as client:
         yield client
+
+
+# --- writes (Update, Graph Store Protocol): a server over an empty store, with a read-write API token --------------
+
+W3C_TOKEN = "w3c-test-token"
+
+
+@pytest.fixture(scope="session")
+def w3c_write_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    if not m.available():
+        pytest.skip(m.MISSING_REASON)
+    import hashlib
+
+    store_dir = tmp_path_factory.mktemp("w3c-write-store")
+    target = store_dir / "build-w3c-write"
+    (target / "oxigraph").mkdir(parents=True)
+    store = Store(str(target / "oxigraph"))
+    store.flush()
+    del store
+    gc.collect()
+    (target / "build.json").write_text(json.dumps({"input_hash": "w3c-write", "graphs": {}, "triples": 0}))
+    (store_dir / "current").symlink_to(target.name)
+    token_hash = hashlib.sha256(W3C_TOKEN.encode()).hexdigest()
+    with LiveServer(
+        store_dir, union_default_graph=False, workers=1, api_tokens=f"rw:{token_hash}", query_timeout=20
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def w3c_write_client(w3c_write_server: LiveServer) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {W3C_TOKEN}"}
+    with httpx.Client(base_url=w3c_write_server.url, timeout=30.0, headers=headers) as client:
+        yield client

@@ -8,6 +8,7 @@ problem. When the inputs' hash equals the current build's, nothing is done.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -169,6 +170,7 @@ def build(
         store.optimize()
         store.flush()
         del store
+        gc.collect()  # the store is closed (its RocksDB lock released) only once no cycle refers to it any more
         for artifact in artifacts:
             artifact(target, sources, settings)
         result = BuildResult(target, False, digest, graphs, time.perf_counter() - started)
@@ -272,4 +274,5 @@ def carry_user_graphs(current: Path, new_store: Path, owned: set[str], settings:
         del new
     finally:
         del old
+        gc.collect()
     return carried

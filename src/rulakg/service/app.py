@@ -84,4 +84,7 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
     from rulakg.service.routers import federation  # SERVICE calls: allow-list, proxy, cache
 
     federation.install(app, settings)
+    from rulakg.service import edge  # outermost: limits, security headers, no tracebacks, access log
+
+    edge.install(app, settings)
     return app

@@ -31,3 +31,11 @@ def install(app: FastAPI) -> None:
             where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "body"))
             parts.append(f"{where}: {err.get('msg')}")
         return error_response(400, "Invalid parameter(s): " + "; ".join(parts))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # No traceback in the answer: a request id; the edge (service/edge.py) logs the traceback with it.
+        from rulakg.service.edge import internal_error_text
+
+        rid = str(request.scope.get("rulakg.request_id", "-"))
+        return PlainTextResponse(internal_error_text(rid), status_code=500, headers={"X-Request-ID": rid})

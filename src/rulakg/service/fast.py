@@ -19,7 +19,7 @@ import time
 
 from fastapi import FastAPI
 from starlette.datastructures import URL
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rulakg.service import metrics
 from rulakg.service.errors import error_response
@@ -38,8 +38,18 @@ class ServiceApp(FastAPI):
     """FastAPI, plus a direct dispatch of the SPARQL query operation by GET."""
 
     _endpoints: dict[tuple[object, ...], str] | None = None  # endpoint URL by (scheme, Host, server)
+    # The outermost layer (``edge.Edge``: limits, headers, errors, access log) around ``dispatch``, this path
+    # included; set by ``edge.install``.
+    edge: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.edge is not None and scope["type"] == "http":
+            await self.edge(scope, receive, send)
+        else:
+            await self.dispatch(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The fast path for ``GET /sparql?query=…``, FastAPI for everything else."""
         if (
             scope["type"] == "http"
             and scope["method"] == "GET"

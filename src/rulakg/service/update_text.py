@@ -25,7 +25,7 @@ def _operations(text: str) -> list[list[tuple[str, str, int, int]]]:
     ops: list[list[tuple[str, str, int, int]]] = [[]]
     depth = 0
     for tok in _tokens(text):
-        kind, value = tok[0], tok[1]
+        _kind, value = tok[0], tok[1]
         if value == "{":
             depth += 1
         elif value == "}":
@@ -73,7 +73,8 @@ def apply_using(text: str, using: list[str], using_named: list[str]) -> str:
                 "The update names its own dataset (USING or WITH) and the request also gives using-graph-uri / "
                 "using-named-graph-uri: give one or the other (SPARQL 1.1 Protocol 2.2.3).",
             )
-        if first not in ("DELETE", "INSERT") or len(words) < 2 or words[1][0] in ("DATA", "WHERE"):
+        after = body[1][1].upper() if len(body) > 1 and body[1][0] == "word" else ""
+        if first not in ("DELETE", "INSERT") or after in ("DATA", "WHERE"):  # INSERT/DELETE DATA, DELETE WHERE
             continue
         depth = 0
         for kind, value, start, _end in body:

@@ -7,6 +7,7 @@ documentation, the search index) and ``backup.json``. The service makes the same
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -70,6 +71,7 @@ def restore_backup(source: Path, store_dir: Path) -> Path:
         store = Store(str(target / "oxigraph"))  # opens (and recovers) the copy before it is served
         store.flush()
         del store
+        gc.collect()  # closed: its RocksDB lock released
         with writes_lock(store_dir):
             _swap_current(store_dir, target)
     except BaseException:

@@ -2,8 +2,9 @@
 
 The served store changes only through the service's own write path (SPARQL Update, the Graph Store
 Protocol: ``store/writes.py``), which calls ``invalidate`` with the new snapshot's version on every write
-before acknowledging it. Between writes the same request always gets the same bytes, and researchers and the web interface send the same
-requests again and again. This cache keeps those answers in memory and skips the worker round trip.
+before acknowledging it. Between writes the same request always gets the same bytes, and researchers and
+the web interface send the same requests again and again. This cache keeps those answers in memory and
+skips the worker round trip.
 
 What is kept: only answers the pool already holds whole in memory (``QueryAnswer.complete``: the worker
 finished within the first 256 KiB), never a streamed answer, an error or a timeout; never a query that calls

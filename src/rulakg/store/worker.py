@@ -326,5 +326,27 @@ def serve(store_path: str, socket_path: str) -> None:
             return
 
 
+# pyoxigraph parses and evaluates recursively: a deeply nested query (10,000 groups) or a long chain of
+# operators (99,000 `!`) overflows the main thread's 8 MB stack and kills the process (SIGSEGV). Queries run
+# on a thread with a large stack instead (address space only: untouched pages cost no memory); with the
+# default query length limit (100,000 characters) the deepest query tried needs about 200 MB.
+QUERY_STACK_BYTES = 1 << 30
+
+
+def main(store_path: str, socket_path: str) -> None:
+    import threading
+
+    for size in (QUERY_STACK_BYTES, QUERY_STACK_BYTES // 4, 0):  # smaller if the address space is limited
+        try:
+            threading.stack_size(size)
+            thread = threading.Thread(target=serve, args=(store_path, socket_path), name="queries")
+            thread.start()
+        except (RuntimeError, ValueError, MemoryError):
+            continue
+        thread.join()
+        return
+    serve(store_path, socket_path)
+
+
 if __name__ == "__main__":
-    serve(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2])

@@ -226,11 +226,11 @@ def remove_snapshots(snapshots: Path) -> None:
 def main(argv: list[str]) -> None:
     live, snapshots, store_dir, build_dir = (Path(a) for a in argv[:4])
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    if "--clean" in argv:  # the first start: no query worker has a snapshot open yet
-        remove_snapshots(snapshots)
     try:
         with writes_lock(store_dir):  # opening recovers the write-ahead log: a write like any other
             writer = Writer(live, snapshots, store_dir, build_dir)
+            if "--clean" in argv:  # the first start (we hold the store): no query worker has a snapshot open yet
+                remove_snapshots(snapshots)
             hello = {"pid": os.getpid(), "snapshot": writer.snapshot()}
     except OSError as e:
         stdout.write(frames.json_frame(frames.ERROR, {"status": 500, "message": f"Cannot open {live} to write: {e}"}))
@@ -240,7 +240,7 @@ def main(argv: list[str]) -> None:
     stdout.flush()
     while True:
         try:
-            kind, payload = _read_frame(stdin)
+            _kind, payload = _read_frame(stdin)
             req = json.loads(payload)
             parts = [_read_frame(stdin)[1] for _ in range(int(req.get("parts", 0)))]
         except EOFError:

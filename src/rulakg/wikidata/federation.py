@@ -230,7 +230,9 @@ class FederationProxy:
                     {"Retry-After": str(wait)},
                 )
             if self._client is None:
-                self._client = httpx.AsyncClient(follow_redirects=True)
+                # Redirects are not followed: an allowed endpoint could otherwise send us anywhere (a loopback
+                # or cloud metadata address: server-side request forgery past the allow-list).
+                self._client = httpx.AsyncClient(follow_redirects=False)
             url = self.mapping.get(endpoint, endpoint)
             headers = {"User-Agent": self.settings.user_agent, "Accept": accept or "application/sparql-results+json"}
             self.upstream_calls += 1
@@ -250,6 +252,12 @@ class FederationProxy:
                     "text/plain; charset=utf-8",
                     f"<{endpoint}> throttled this service ({r.status_code}); no call before {wait:g} s.\n".encode(),
                     {"Retry-After": str(int(wait))},
+                )
+            if r.is_redirect:
+                return _error(
+                    502,
+                    f"<{endpoint}> answered {r.status_code} (a redirect to {r.headers.get('location', '?')}); "
+                    "redirects are not followed: put the endpoint's final URL on the allow-list.",
                 )
             if r.status_code >= 400:
                 detail = r.text[:300].strip()

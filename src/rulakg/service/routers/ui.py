@@ -474,6 +474,8 @@ async def network_data(
     request: Request, kind: str | None = Query(None, description="visits, agreements or both")
 ) -> Response:
     st = state_of(request)
+    if kind not in (None, "", "visits", "agreements"):  # (an unknown kind once gave an empty UNION: a 500)
+        return JSONResponse({"detail": f"Unknown kind {kind!r}: visits, agreements, or none for both."}, 400)
     russia = st.settings.base_iri + "id/state/russia"
     parts = []
     if kind in (None, "", "visits"):

@@ -91,7 +91,7 @@ def _media(request: Request) -> tuple[str, dict[str, str]]:
 async def _body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(413, f"The request body is larger than the limit of {limit} bytes (RULAKG_MAX_UPLOAD_BYTES).")
+        raise ProtocolError(413, f"The request body is larger than the limit of {limit} bytes (max_upload_bytes).")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -178,10 +178,10 @@ async def update(request: Request) -> Response:
                 )
             text = apply_using(text, params.get("using-graph-uri", []), params.get("using-named-graph-uri", []))
             base = _endpoint(request, state, "/update")
-            await asyncio.to_thread(check_loads, text, base, settings.load_allowlist)
-            result = await _write(state, {"op": "update", "text": text, "base_iri": base}, [])
+            if "load" in text.lower():  # resolving a LOAD source's host may block: off the event loop
+                await asyncio.to_thread(check_loads, text, base, settings.load_allowlist)
+            await _write(state, {"op": "update", "text": text, "base_iri": base}, [])
             response = Response(status_code=204, headers={"X-Store-Version": str(state.writer.version)})  # type: ignore[union-attr]
-            del result
         except (AuthError, ProtocolError, UpdateRefused, WriteFailed) as e:
             response = _error(e)
         status = response.status_code
@@ -220,7 +220,7 @@ def _parts(media: str, params: dict[str, str], body: bytes) -> list[tuple[str, b
         if not media:
             raise ProtocolError(415, "Give the Content-Type of the RDF payload (e.g. text/turtle).")
         if media not in MEDIA_FORMATS:
-            raise ProtocolError(415, f"Unsupported RDF media type {media!r}; use e.g. text/turtle or application/n-triples.")
+            raise ProtocolError(415, f"Unsupported RDF media type {media!r}; use e.g. text/turtle or N-Triples.")
         return [(media, body)]
     boundary = params.get("boundary")
     if not boundary:
@@ -287,7 +287,8 @@ async def _gsp(request: Request, direct: str | None) -> Response:
     body = await _body(request, settings.max_upload_bytes)
     parts = _parts(media, mparams, body)
     location = None
-    if method == "POST" and kind == "dataset" and all(m not in ("application/n-quads", "text/x-nquads", "application/trig") for m, _ in parts):
+    quad_media = ("application/n-quads", "text/x-nquads", "application/trig")
+    if method == "POST" and kind == "dataset" and all(m not in quad_media for m, _ in parts):
         # POST of a graph to the graph store itself: a new graph, named by the service (GSP 5.5).
         kind, iri = "graph", _endpoint(request, state, f"/store/graphs/{uuid.uuid4().hex}")
         location = iri
