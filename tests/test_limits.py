@@ -240,7 +240,7 @@ class BrokenBackend:
     async def stop(self) -> None:
         pass
 
-    async def run(self, request: dict[str, Any], timeout: float, queue_wait: float) -> Any:
+    async def run(self, request: dict[str, Any], timeout: float, queue_wait: float, lane: str = "light") -> Any:
         await asyncio.sleep(0)
         if not self.broken:
             empty = b'{"head":{"vars":[]},"results":{"bindings":[]}}'

@@ -89,6 +89,19 @@ class Settings(BaseSettings):
     worker_queue_wait: float = Field(
         10.0, gt=0, description="Longest time a query waits for a free worker before a 503 (seconds)."
     )
+    heavy_query_ms: float = Field(
+        200.0,
+        gt=0,
+        description="A query seen to run longer than this (milliseconds, a moving average per query text and "
+        "dataset) is heavy; an unseen one is judged by its text (aggregates, GROUP BY, unbounded ORDER BY, `*`/`+` "
+        "paths, no LIMIT over several patterns). See the README's query lanes.",
+    )
+    heavy_workers: int | None = Field(
+        None,
+        ge=0,
+        description="Query workers heavy queries may use at once; the rest stay free for light ones. Default: "
+        "workers − 1 (at least 1); 0: no cap (lanes off, heavy and light queries share all workers).",
+    )
     max_header_bytes: int = Field(
         65_536,
         ge=1024,

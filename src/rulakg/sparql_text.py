@@ -201,3 +201,80 @@ def replace_spans(text: str, replacements: list[tuple[tuple[int, int], str]]) ->
     for (a, b), new in sorted(replacements, key=lambda r: r[0][0], reverse=True):
         text = text[:a] + new + text[b:]
     return text
+
+
+AGGREGATES = {"COUNT", "SUM", "AVG", "MIN", "MAX", "GROUP_CONCAT", "SAMPLE"}
+SMALL_LIMIT = 1000  # an ORDER BY under a LIMIT this small is a top-k, not a full sort of the answer
+SEVERAL_PATTERNS = 3  # this many triple patterns without a LIMIT: a join whose size nothing bounds
+
+
+def looks_heavy(text: str) -> tuple[bool, str | None]:
+    """A cheap static guess of a query's cost, for a query text not yet seen run: (heavy?, the reason).
+
+    Heavy when the text has any of (outside comments and strings):
+
+    * an aggregate (``COUNT``, ``SUM``, ``AVG``, ``MIN``, ``MAX``, ``GROUP_CONCAT``, ``SAMPLE``) or ``GROUP BY``;
+    * an ``ORDER BY`` without an outermost ``LIMIT`` of at most ``SMALL_LIMIT`` rows;
+    * a property path with ``*`` or ``+`` (after an IRI, a prefixed name, ``a`` or a ``)``);
+    * no outermost ``LIMIT`` and either ``SEVERAL_PATTERNS`` triple patterns or more, or a pattern of three
+      variables (a scan of the whole store).
+
+    A guess only: the service then remembers how long each query text really took (``service/lanes.py``), and
+    that observation wins over this estimate.
+    """
+    toks = list(_tokens(text))
+    shape = inspect(text)
+    if shape.is_update:
+        return False, None
+    depth = 0
+    parens = 0
+    patterns = 0
+    has_group = False
+    vars_in_row = 0
+    full_scan = False
+    order_by = False
+    prev: tuple[str, str] = ("", "")
+    for i, (kind, value, _start, _end) in enumerate(toks):
+        upper = value.upper() if kind == "word" else ""
+        if kind == "word":
+            if upper in AGGREGATES and i + 1 < len(toks) and toks[i + 1][1] == "(":
+                return True, f"aggregate {upper}"
+            if upper == "GROUP" and i + 1 < len(toks) and toks[i + 1][1].upper() == "BY":
+                has_group = True
+            if upper == "ORDER" and i + 1 < len(toks) and toks[i + 1][1].upper() == "BY":
+                order_by = True
+        if depth > 0:
+            pk, pv = prev
+            if value in ("*", "+") and kind == "other":
+                if pk == "iri" or (pk == "word" and (":" in pv or pv == "a")) or pv == ")":
+                    return True, f"property path with {value}"
+            elif kind == "word" and ":" in value and value[-1] in "*+":  # ex:knows+ is one token
+                return True, f"property path with {value[-1]}"
+            if parens == 0:
+                if kind == "var":
+                    vars_in_row += 1
+                    full_scan = full_scan or vars_in_row >= 3
+                else:
+                    vars_in_row = 0
+                if value in (".", ";", ",") or (value == "}" and pv not in (".", "{", "}")):
+                    patterns += 1
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+        elif value == "(":
+            parens += 1
+        elif value == ")":
+            parens = max(0, parens - 1)
+        prev = (kind, value)
+    if has_group:
+        return True, "GROUP BY"
+    limit = shape.limit
+    if order_by and (limit is None or limit > SMALL_LIMIT):
+        return True, "ORDER BY without a small LIMIT"
+    if limit is None and shape.form in ("SELECT", "CONSTRUCT", "DESCRIBE"):
+        if full_scan:
+            return True, "a pattern of three variables without a LIMIT"
+        if patterns >= SEVERAL_PATTERNS:
+            return True, f"{patterns} triple patterns without a LIMIT"
+    return False, None

@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from rulakg import __version__
 from rulakg.build.builder import read_manifest
 from rulakg.config import Settings, get_settings
-from rulakg.service import errors, metrics
+from rulakg.service import errors, lanes, metrics
 from rulakg.service.fast import ServiceApp
 from rulakg.service.routers import meta, ontology, queries, sparql, writes
 from rulakg.service.state import ServiceState
@@ -31,8 +31,10 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
         # Writes (routers/writes.py): on when an API token is configured; the workers then read snapshots.
         writer, tokens = await writes.start(settings, store_root.resolve())
         store_path = writer.snapshot if writer is not None else store_root.resolve() / "oxigraph"
-        pool = backend or WorkerPool(store_path, settings.workers)
+        cap = lanes.heavy_cap(settings.heavy_workers, settings.workers)
+        pool = backend or WorkerPool(store_path, settings.workers, heavy_cap=cap)
         await pool.start()
+        metrics.watch_lanes(pool)
         # The build is opened once, here: the cache's key names this build (a new build needs a restart).
         cache = ResultCache(
             int(settings.result_cache_mb * 1024 * 1024),
@@ -41,7 +43,9 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
         )
         metrics.watch_result_cache(cache)
         writes.attach(writer, pool, cache)
-        app.state.rulakg = ServiceState(settings, pool, manifest, cache, writer, tokens)
+        app.state.rulakg = ServiceState(
+            settings, pool, manifest, cache, writer, tokens, lanes.Lanes(settings.heavy_query_ms)
+        )
         try:
             await queries.startup(app)  # a broken saved query stops the start-up (file, line, message)
         except BaseException:
@@ -68,7 +72,7 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
             allow_origins=["*"],
             allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
             allow_headers=["*"],
-            expose_headers=["X-SPARQL-MaxRows", "X-Cache", "Link", "Content-Disposition"],
+            expose_headers=["X-SPARQL-MaxRows", "X-Cache", "X-Query-Lane", "Link", "Content-Disposition"],
             max_age=86400,
         )
     errors.install(app)

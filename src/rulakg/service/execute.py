@@ -3,6 +3,7 @@ endpoint and the saved-query API (same workers, timeout, errors, headers, stream
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from starlette.responses import Response, StreamingResponse
 
 from rulakg.service import metrics
 from rulakg.service.errors import error_response
+from rulakg.service.lanes import Lanes
 from rulakg.service.state import ServiceState
 from rulakg.store import PoolBusy, QueryAnswer, QueryFailed, QueryTimeout
 
@@ -35,42 +37,73 @@ async def guard(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         raise
 
 
+_COUNTED = {lane: metrics.queries_total.labels(lane) for lane in ("light", "heavy")}
+
+
+async def _timed(rest: AsyncIterator[bytes], lanes: Lanes, key: int, started: float, timeout: float):
+    """A streamed body that tells the lanes how long the whole answer took (a timeout counts in full)."""
+    ms: float | None = None
+    try:
+        async for chunk in rest:
+            yield chunk
+    except QueryTimeout:
+        ms = timeout * 1000
+        raise
+    finally:
+        lanes.observe(key, ms if ms is not None else (time.perf_counter() - started) * 1000)
+
+
 async def run_on_backend(state: ServiceState, payload: dict[str, Any], timeout: float) -> QueryAnswer | Response:
     """Run ``payload`` (a worker request) within ``timeout``: the answer, or the error response to send.
 
     A complete small answer comes from, or goes to, the result cache (``store/cache.py``) when it is on;
-    ``QueryAnswer.cache`` says which ("hit" / "miss"), for the ``X-Cache`` header.
+    ``QueryAnswer.cache`` says which ("hit" / "miss"), for the ``X-Cache`` header. The query's lane (light or
+    heavy, ``service/lanes.py``) decides which workers it may use; ``QueryAnswer.lane`` says which, for the
+    ``X-Query-Lane`` header, and the run time is remembered for the next classification of the same text.
     """
     settings = state.settings
     cache = state.cache
+    lanes = state.lanes
+    lane, cost_key = lanes.classify(payload)
     if cache.max_bytes > 0:
         key = cache.key(payload)
         kept = cache.get(key)
         if kept is not None:
             metrics.result_cache_hits_total.inc()
-            return QueryAnswer(kept[0], kept[1], complete=True, cache="hit")
+            # The lane the answer was computed in (a hit takes no worker): the same headers as the miss.
+            return QueryAnswer(kept[0], kept[1], complete=True, cache="hit", lane=kept[0].get("lane", lane))
         metrics.result_cache_misses_total.inc()
     else:
         key = None
+    _COUNTED[lane].inc()
+    lane_header = {"X-Query-Lane": lane}
+    started = time.perf_counter()
     try:
-        answer = await state.backend.run(payload, timeout, settings.worker_queue_wait)
+        answer = await state.backend.run(payload, timeout, settings.worker_queue_wait, lane)
+        answer.lane = lane
         if key is not None:
             answer.cache = "miss"
             if answer.complete:  # held whole in memory: no streamed, failed or stopped answer gets here
-                cache.put(key, payload, answer.head, answer.prefix)
+                cache.put(key, payload, {**answer.head, "lane": lane}, answer.prefix)
+        if answer.complete or answer._rest is None:
+            lanes.observe(cost_key, (time.perf_counter() - started) * 1000)
+        else:
+            answer._rest = _timed(answer._rest, lanes, cost_key, started, timeout)
         return answer
     except QueryTimeout as e:
+        lanes.observe(cost_key, timeout * 1000)  # stopped: at least this slow, heavy from now on
         metrics.query_timeouts_total.inc()
         return error_response(
             503,
             f"{e} Simplify the query, add a LIMIT, or ask for a longer timeout with timeout= "
             f"(at most {settings.query_timeout_max:g} s).",
-            {"Retry-After": "1"},
+            {"Retry-After": "1", **lane_header},
         )
     except PoolBusy as e:
-        return error_response(503, f"{e} Try again shortly.", {"Retry-After": "2"})
+        return error_response(503, f"{e} Try again shortly.", {"Retry-After": "2", **lane_header})
     except QueryFailed as e:
-        return error_response(e.status, str(e))
+        lanes.observe(cost_key, (time.perf_counter() - started) * 1000)
+        return error_response(e.status, str(e), lane_header)
 
 
 async def execute(
@@ -99,6 +132,8 @@ def answer_response(
         headers["X-SPARQL-MaxRows"] = str(answer.head["max_rows"])
     if answer.cache is not None:
         headers["X-Cache"] = answer.cache
+    if answer.lane is not None:
+        headers["X-Query-Lane"] = answer.lane
     if headers_for is not None:
         headers.update(headers_for(answer.head))
     media_type = answer.head["content_type"]

@@ -32,6 +32,7 @@ from rulakg.store import QueryAnswer
 _REQUESTS_OK = metrics.requests_total.labels("sparql", "200")
 _SECONDS = metrics.request_seconds.labels("sparql")
 _X_CACHE = {"hit": b"hit", "miss": b"miss"}
+_X_LANE = {"light": b"light", "heavy": b"heavy"}
 
 
 class ServiceApp(FastAPI):
@@ -132,5 +133,7 @@ async def _send_complete(send: Send, answer: QueryAnswer, cors: bool) -> None:
         headers.append((b"x-sparql-maxrows", str(answer.head["max_rows"]).encode()))
     if answer.cache is not None:
         headers.append((b"x-cache", _X_CACHE[answer.cache]))
+    if answer.lane is not None:
+        headers.append((b"x-query-lane", _X_LANE[answer.lane]))
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -38,6 +38,45 @@ result_cache_misses_total = Counter(
 result_cache_bytes = Gauge("rulakg_result_cache_bytes", "Bytes held by the result cache", registry=registry)
 result_cache_entries = Gauge("rulakg_result_cache_entries", "Answers held by the result cache", registry=registry)
 
+# Query lanes (service/lanes.py)
+queries_total = Counter(
+    "rulakg_queries_total", "Queries classified, by lane (light / heavy)", ["lane"], registry=registry
+)
+query_wait_seconds = Histogram(
+    "rulakg_query_wait_seconds",
+    "Time a query waited for a worker (and, if heavy, for a heavy slot), by lane; only queries that had to wait",
+    ["lane"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    registry=registry,
+)
+query_busy_total = Counter(
+    "rulakg_query_busy_total", "Queries refused (503) after waiting for a worker, by lane", ["lane"], registry=registry
+)
+lane_running = Gauge("rulakg_lane_running", "Queries holding a worker, by lane", ["lane"], registry=registry)
+lane_waiting = Gauge("rulakg_lane_waiting", "Queries waiting for a worker, by lane", ["lane"], registry=registry)
+heavy_workers = Gauge(
+    "rulakg_heavy_workers", "Workers heavy queries may hold at once (0: no cap, lanes off)", registry=registry
+)
+
+
+def observe_wait(lane: str, seconds: float, admitted: bool) -> None:
+    query_wait_seconds.labels(lane).observe(seconds)
+    if not admitted:
+        query_busy_total.labels(lane).inc()
+
+
+def watch_lanes(pool: object) -> None:
+    """Report the pool's lanes when ``/metrics`` is read (a backend without lanes reports nothing)."""
+    running = getattr(pool, "running", None)
+    waiting = getattr(pool, "waiting", None)
+    if running is None or waiting is None:
+        return
+    for lane in ("light", "heavy"):
+        lane_running.labels(lane).set_function(lambda lane=lane: running[lane])
+        lane_waiting.labels(lane).set_function(lambda lane=lane: waiting[lane])
+    heavy_workers.set(getattr(pool, "heavy_cap", 0))
+    pool.on_wait = observe_wait  # type: ignore[attr-defined]
+
 
 def watch_result_cache(cache: ResultCache) -> None:
     """Report the cache's size when ``/metrics`` is read."""

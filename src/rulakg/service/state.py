@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rulakg.config import Settings
+from rulakg.service.lanes import Lanes
 from rulakg.store import QueryBackend
 from rulakg.store.cache import ResultCache
 
@@ -18,6 +19,7 @@ class ServiceState:
     cache: ResultCache = field(default_factory=lambda: ResultCache(0))  # complete small answers (store/cache.py)
     writer: Any = None  # store.writes.StoreWriter when writes are on (an API token is configured), else None
     tokens: list[Any] = field(default_factory=list)  # service.auth.TokenEntry: who may use /update, /store, /admin
+    lanes: Lanes = field(default_factory=lambda: Lanes(200.0))  # light / heavy queries (service/lanes.py)
 
     @property
     def graphs(self) -> dict[str, int]:

@@ -47,6 +47,8 @@ class _Worker:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     store: Path | None = None  # the store (or snapshot) this worker has open
+    lane: str | None = None  # the lane of the query it is running ("light" / "heavy"); None when idle
+    slot: bool = False  # it holds one of the heavy lane's slots
 
     async def read_frame(self) -> tuple[bytes, bytes]:
         kind, length = frames.parse_header(await self.reader.readexactly(frames.HEADER_SIZE))
@@ -62,6 +64,7 @@ class QueryAnswer:
     complete: bool
     _rest: AsyncIterator[bytes] | None = field(default=None, repr=False)
     cache: str | None = None  # "hit" (from the result cache) or "miss"; None: the cache is off
+    lane: str | None = None  # "light" or "heavy" (service/lanes.py), for the X-Query-Lane header
 
     async def body(self) -> AsyncIterator[bytes]:
         if self.prefix:
@@ -74,9 +77,17 @@ class QueryAnswer:
 class WorkerPool:
     """Worker processes over one on-disk store."""
 
-    def __init__(self, store_path: Path, size: int, *, startup_timeout: float = 60.0):
+    def __init__(self, store_path: Path, size: int, *, startup_timeout: float = 60.0, heavy_cap: int = 0):
         self.store_path = Path(store_path)
         self.size = size
+        # Lanes (service/lanes.py): heavy queries hold at most ``heavy_cap`` workers at once (0: no cap), so the
+        # others stay free for light queries; a light query takes any free worker.
+        self.heavy_cap = heavy_cap
+        self._heavy_slots = asyncio.Semaphore(heavy_cap) if heavy_cap > 0 else None
+        self.running = {"light": 0, "heavy": 0}  # queries holding a worker, per lane
+        self.waiting = {"light": 0, "heavy": 0}  # queries waiting for a worker (or a heavy slot), per lane
+        # Called with (lane, seconds waited, got a worker) after each wait: the service's metrics.
+        self.on_wait: Any = None
         self.startup_timeout = startup_timeout
         # Last in, first out: a query goes to the worker that finished most recently, whose CPU caches (and
         # RocksDB block cache) are the warmest; a FIFO sent each query to the coldest one. Under a sequential
@@ -166,8 +177,30 @@ class WorkerPool:
         paths = self._opened.get(proc.pid) or {self.store_path}
         fut.set_result(_Worker(proc, reader, writer, next(iter(paths))))
 
+    def _free(self, worker: _Worker) -> bool:
+        """The worker's query is over (whatever the outcome): give back its lane's count; say whether it held a
+        heavy slot (the caller gives that back: at once, or once a replacement worker is up)."""
+        if worker.lane is not None:
+            self.running[worker.lane] -= 1
+            worker.lane = None
+        slot, worker.slot = worker.slot, False
+        return slot
+
+    def _release_slot(self, slot: bool) -> None:
+        if slot and self._heavy_slots is not None:
+            self._heavy_slots.release()
+
+    def _back(self, worker: _Worker) -> None:
+        """The worker answered and is idle again."""
+        slot = self._free(worker)
+        self._idle.put_nowait(worker)
+        self._release_slot(slot)
+
     def _discard(self, worker: _Worker) -> None:
         """Kill a worker whose query must stop, and start its replacement in the background."""
+        # A heavy slot is given back once the replacement is up: else, while it starts, the next heavy query
+        # would take the worker left for light ones.
+        slot = self._free(worker)
         self.kills += 1
         with contextlib.suppress(ProcessLookupError):
             worker.proc.kill()
@@ -176,9 +209,12 @@ class WorkerPool:
         self._opened.pop(worker.proc.pid, None)
 
         async def reap_and_replace() -> None:
-            await asyncio.to_thread(worker.proc.wait)
-            if not self._closing:
-                await self._spawn()
+            try:
+                await asyncio.to_thread(worker.proc.wait)
+                if not self._closing:
+                    await self._spawn()
+            finally:
+                self._release_slot(slot)
 
         task = asyncio.create_task(reap_and_replace())
         self._tasks.add(task)
@@ -188,8 +224,9 @@ class WorkerPool:
         """A worker finished its answer: back to the idle queue, or replaced if it asked to retire."""
         if end_payload != frames.RETIRE:
             self._settle(worker)
-            self._idle.put_nowait(worker)
+            self._back(worker)
             return
+        slot = self._free(worker)
         # The worker grew past its memory allowance (see worker.py) and is exiting on its own.
         self.retired += 1
         worker.writer.close()
@@ -198,33 +235,73 @@ class WorkerPool:
 
         async def reap_and_replace() -> None:
             try:
-                await asyncio.to_thread(worker.proc.wait, 10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    worker.proc.kill()
-                await asyncio.to_thread(worker.proc.wait)
-            if not self._closing:
-                await self._spawn()
+                try:
+                    await asyncio.to_thread(worker.proc.wait, 10)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        worker.proc.kill()
+                    await asyncio.to_thread(worker.proc.wait)
+                if not self._closing:
+                    await self._spawn()
+            finally:
+                self._release_slot(slot)
 
         task = asyncio.create_task(reap_and_replace())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     # queries ------------------------------------------------------------------------------------------
-    async def run(self, request: dict[str, Any], timeout: float, queue_wait: float) -> QueryAnswer:
-        """Run a query on a free worker; return once its head is known (the body may still stream)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        try:
-            worker = self._idle.get_nowait()  # the common case: no timer to arm and cancel
-        except asyncio.QueueEmpty:
-            # ``asyncio.timeout`` rather than ``wait_for``: no extra task (and loop turn) per wait.
+    async def _acquire(self, lane: str, wait: float) -> _Worker:
+        """A free worker for a query of ``lane`` (and a heavy slot for a heavy one), waiting at most ``wait``."""
+        slots = self._heavy_slots if lane == "heavy" else None
+        if (slots is None or not slots.locked()) and not self._idle.empty():  # the common case: no timer
+            if slots is not None:
+                await slots.acquire()  # free: returns at once
+            worker = self._idle.get_nowait()
+        else:
+            started = time.perf_counter()
+            self.waiting[lane] += 1
+            held = False
             try:
-                async with asyncio.timeout(min(queue_wait, timeout)):
+                # ``asyncio.timeout`` rather than ``wait_for``: no extra task (and loop turn) per wait.
+                async with asyncio.timeout(wait):
+                    if slots is not None:
+                        await slots.acquire()
+                        held = True
                     worker = await self._idle.get()
             except TimeoutError:
-                wait = min(queue_wait, timeout)
+                if held:
+                    slots.release()  # type: ignore[union-attr]
+                if self.on_wait is not None:
+                    self.on_wait(lane, time.perf_counter() - started, False)
+                if slots is not None and not held:
+                    raise PoolBusy(
+                        f"Heavy queries may use {self.heavy_cap} of the {self.size} query workers at once, and they "
+                        f"stayed busy for {wait:.1f} s."
+                    ) from None
                 raise PoolBusy(f"All {self.size} query workers stayed busy for {wait:.1f} s.") from None
+            except BaseException:
+                if held:
+                    slots.release()  # type: ignore[union-attr]
+                raise
+            finally:
+                self.waiting[lane] -= 1
+            if self.on_wait is not None:
+                self.on_wait(lane, time.perf_counter() - started, True)
+        worker.lane = lane
+        worker.slot = slots is not None
+        self.running[lane] += 1
+        return worker
+
+    async def run(
+        self, request: dict[str, Any], timeout: float, queue_wait: float, lane: str = "light"
+    ) -> QueryAnswer:
+        """Run a query on a free worker; return once its head is known (the body may still stream).
+
+        A ``heavy`` query also waits for one of the heavy lane's slots (see ``heavy_cap``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        worker = await self._acquire(lane, min(queue_wait, timeout))
         if worker.store != self.store_path:  # a write made a new snapshot: the worker reopens it first
             request = {**request, "store": str(self.store_path)}
             worker.store = self.store_path
@@ -237,7 +314,7 @@ class WorkerPool:
                 if kind == frames.ERROR:
                     finished = True
                     self._settle(worker)
-                    self._idle.put_nowait(worker)
+                    self._back(worker)
                     err = json.loads(payload)
                     raise QueryFailed(err.pop("status"), err.pop("message"), err)
                 head = json.loads(payload)
@@ -254,7 +331,7 @@ class WorkerPool:
                         return QueryAnswer(head, bytes(prefix), complete=True)
                     err = json.loads(payload)  # an error after the head: nothing valid was sent yet
                     finished = True
-                    self._idle.put_nowait(worker)
+                    self._back(worker)
                     raise QueryFailed(err.pop("status"), err.pop("message"), err)
             finished = True  # the stream below owns the worker from here
             return QueryAnswer(head, bytes(prefix), complete=False, _rest=self._stream(worker, deadline))
@@ -287,7 +364,7 @@ class WorkerPool:
                     return
                 else:
                     done = True
-                    self._idle.put_nowait(worker)
+                    self._back(worker)
                     raise QueryFailed(500, json.loads(payload).get("message", "error"), {})
         finally:
             if not done:  # timed out, client gone, or worker died: stop the query
