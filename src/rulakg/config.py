@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         description="Memory for the cache of complete small answers (≤ 256 KiB each) in the service process, in MB; "
         "0: no cache. Keyed by the build served and everything in the request that can change the bytes.",
     )
+    http_max_age: int = Field(
+        0,
+        ge=0,
+        description="Cache-Control max-age (seconds) of complete query answers, which carry an ETag; 0: `no-cache` "
+        "(clients and proxies may keep answers but must revalidate them with If-None-Match, safe with writes).",
+    )
     worker_queue_wait: float = Field(
         10.0, gt=0, description="Longest time a query waits for a free worker before a 503 (seconds)."
     )

@@ -12,6 +12,7 @@ from starlette.responses import Response, StreamingResponse
 
 from rulakg.service import metrics
 from rulakg.service.errors import error_response
+from rulakg.service.http_cache import answer_etag, cache_control, etag_matches, not_modified, wants_fresh
 from rulakg.service.lanes import Lanes
 from rulakg.service.state import ServiceState
 from rulakg.store import PoolBusy, QueryAnswer, QueryFailed, QueryTimeout
@@ -53,11 +54,16 @@ async def _timed(rest: AsyncIterator[bytes], lanes: Lanes, key: int, started: fl
         lanes.observe(key, ms if ms is not None else (time.perf_counter() - started) * 1000)
 
 
-async def run_on_backend(state: ServiceState, payload: dict[str, Any], timeout: float) -> QueryAnswer | Response:
+async def run_on_backend(
+    state: ServiceState, payload: dict[str, Any], timeout: float, bypass: bool = False
+) -> QueryAnswer | Response:
     """Run ``payload`` (a worker request) within ``timeout``: the answer, or the error response to send.
 
     A complete small answer comes from, or goes to, the result cache (``store/cache.py``) when it is on;
-    ``QueryAnswer.cache`` says which ("hit" / "miss"), for the ``X-Cache`` header. The query's lane (light or
+    ``QueryAnswer.cache`` says which ("hit" / "miss"), for the ``X-Cache`` header. With ``bypass`` (the request
+    said ``Cache-Control: no-cache``) the kept answer is not used: a worker runs the query ("bypass") and its
+    answer replaces the kept one. A complete answer gets its ``ETag`` and ``Cache-Control``
+    (``service/http_cache.py``); the tag is kept with the cached answer. The query's lane (light or
     heavy, ``service/lanes.py``) decides which workers it may use; ``QueryAnswer.lane`` says which, for the
     ``X-Query-Lane`` header, and the run time is remembered for the next classification of the same text.
     """
@@ -67,12 +73,24 @@ async def run_on_backend(state: ServiceState, payload: dict[str, Any], timeout: 
     lane, cost_key = lanes.classify(payload)
     if cache.max_bytes > 0:
         key = cache.key(payload)
-        kept = cache.get(key)
-        if kept is not None:
-            metrics.result_cache_hits_total.inc()
-            # The lane the answer was computed in (a hit takes no worker): the same headers as the miss.
-            return QueryAnswer(kept[0], kept[1], complete=True, cache="hit", lane=kept[0].get("lane", lane))
-        metrics.result_cache_misses_total.inc()
+        if bypass:
+            metrics.result_cache_bypass_total.inc()
+        else:
+            kept = cache.get(key)
+            if kept is not None:
+                metrics.result_cache_hits_total.inc()
+                head = kept[0]
+                # The lane the answer was computed in (a hit takes no worker): the same headers as the miss.
+                return QueryAnswer(
+                    head,
+                    kept[1],
+                    complete=True,
+                    cache="hit",
+                    lane=head.get("lane", lane),
+                    etag=head.get("etag"),
+                    cache_control=cache_control(settings.http_max_age, payload),
+                )
+            metrics.result_cache_misses_total.inc()
     else:
         key = None
     _COUNTED[lane].inc()
@@ -81,10 +99,13 @@ async def run_on_backend(state: ServiceState, payload: dict[str, Any], timeout: 
     try:
         answer = await state.backend.run(payload, timeout, settings.worker_queue_wait, lane)
         answer.lane = lane
+        if answer.complete:  # held whole in memory: no streamed, failed or stopped answer gets here
+            answer.etag = answer_etag(key[0] if key is not None else cache.identity, answer.head, answer.prefix)
+            answer.cache_control = cache_control(settings.http_max_age, payload)
         if key is not None:
-            answer.cache = "miss"
-            if answer.complete:  # held whole in memory: no streamed, failed or stopped answer gets here
-                cache.put(key, payload, {**answer.head, "lane": lane}, answer.prefix)
+            answer.cache = "bypass" if bypass else "miss"
+            if answer.complete:
+                cache.put(key, payload, {**answer.head, "lane": lane, "etag": answer.etag}, answer.prefix)
         if answer.complete or answer._rest is None:
             lanes.observe(cost_key, (time.perf_counter() - started) * 1000)
         else:
@@ -115,11 +136,18 @@ async def execute(
 ) -> Response:
     """Run ``payload`` (a worker request) within ``timeout``; the answer, streamed, or a plain-text error.
 
-    ``headers_for`` adds response headers from the answer's head (e.g. pagination links).
+    ``headers_for`` adds response headers from the answer's head (e.g. pagination links). A request with
+    ``Cache-Control: no-cache`` skips the result cache; one whose ``If-None-Match`` names the answer's ``ETag``
+    gets ``304 Not Modified``.
     """
-    answer = await run_on_backend(state, payload, timeout)
+    headers = request.headers
+    bypass = wants_fresh(headers.get("cache-control"), headers.get("pragma"))
+    answer = await run_on_backend(state, payload, timeout, bypass)
     if isinstance(answer, Response):
         return answer
+    if answer.etag is not None and etag_matches(headers.get("if-none-match"), answer.etag):
+        metrics.not_modified_total.inc()
+        return not_modified(_headers(answer))
     return answer_response(answer, request.method == "HEAD", headers_for)
 
 
@@ -127,13 +155,9 @@ def answer_response(
     answer: QueryAnswer, head_only: bool = False, headers_for: Callable[[dict[str, Any]], dict[str, str]] | None = None
 ) -> Response:
     """The HTTP response for a query's answer: whole, or streamed while the worker is still writing it."""
-    headers = {"Vary": "Accept"}
+    headers = _headers(answer)
     if "max_rows" in answer.head:
         headers["X-SPARQL-MaxRows"] = str(answer.head["max_rows"])
-    if answer.cache is not None:
-        headers["X-Cache"] = answer.cache
-    if answer.lane is not None:
-        headers["X-Query-Lane"] = answer.lane
     if headers_for is not None:
         headers.update(headers_for(answer.head))
     media_type = answer.head["content_type"]
@@ -142,3 +166,17 @@ def answer_response(
     if answer.complete:
         return Response(answer.prefix, media_type=media_type, headers=headers)
     return StreamingResponse(guard(answer.body()), media_type=media_type, headers=headers)
+
+
+def _headers(answer: QueryAnswer) -> dict[str, str]:
+    """The headers a 200 and a 304 share: ``Vary``, the validator and lifetime, ``X-Cache``, ``X-Query-Lane``."""
+    headers = {"Vary": "Accept"}
+    if answer.etag is not None:
+        headers["ETag"] = answer.etag
+    if answer.cache_control is not None:
+        headers["Cache-Control"] = answer.cache_control
+    if answer.cache is not None:
+        headers["X-Cache"] = answer.cache
+    if answer.lane is not None:
+        headers["X-Query-Lane"] = answer.lane
+    return headers

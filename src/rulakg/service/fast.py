@@ -6,7 +6,8 @@ middlewares (each wraps ``send``), Starlette's ``Request``/``URL``/``Response`` 
 dispatches this one operation directly, with the same building blocks as the routed endpoint
 (``protocol.parse_get``, ``sparql.query_payload``, ``execute.run_on_backend``, the same error responses and
 metrics), and sends a complete answer as two raw ASGI messages. ``run_on_backend`` answers a repeated request
-from the result cache (``store/cache.py``) when it can; the ``X-Cache`` header says so.
+from the result cache (``store/cache.py``) when it can; the ``X-Cache`` header says so. ``If-None-Match`` and a
+request's ``Cache-Control: no-cache`` are honoured as on the routed path (``service/http_cache.py``).
 
 Kept exactly: a request with an ``Origin`` header (when CORS is on) takes the full stack, and the
 ``Vary: Origin`` that the CORS middleware adds to every other answer is added here. Everything else (POST,
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from rulakg.service import metrics
 from rulakg.service.errors import error_response
 from rulakg.service.execute import answer_response, run_on_backend
+from rulakg.service.http_cache import etag_matches, wants_fresh
 from rulakg.service.protocol import ProtocolError, parse_get
 from rulakg.service.routers.sparql import query_payload
 from rulakg.service.state import ServiceState
@@ -31,7 +33,7 @@ from rulakg.store import QueryAnswer
 
 _REQUESTS_OK = metrics.requests_total.labels("sparql", "200")
 _SECONDS = metrics.request_seconds.labels("sparql")
-_X_CACHE = {"hit": b"hit", "miss": b"miss"}
+_X_CACHE = {"hit": b"hit", "miss": b"miss", "bypass": b"bypass"}
 _X_LANE = {"light": b"light", "heavy": b"heavy"}
 
 
@@ -67,7 +69,8 @@ class ServiceApp(FastAPI):
         """Answer the request; False (nothing sent) to leave it to the routed endpoint."""
         settings = state.settings
         cors = settings.cors
-        accept = host = None
+        accept = host = if_none_match = None
+        bypass = False
         for key, value in scope["headers"]:
             if key == b"accept":
                 accept = accept if accept is not None else value.decode("latin-1")
@@ -75,6 +78,11 @@ class ServiceApp(FastAPI):
                 host = host if host is not None else value
             elif key == b"origin" and cors:
                 return False  # CORS headers to compute: the middleware's job
+            elif key == b"if-none-match":
+                tags = value.decode("latin-1")
+                if_none_match = tags if if_none_match is None else f"{if_none_match}, {tags}"
+            elif key == b"cache-control" or key == b"pragma":
+                bypass = bypass or wants_fresh(value.decode("latin-1"))
         started = time.perf_counter()
         try:
             req = parse_get(scope["query_string"], accept, settings)
@@ -86,11 +94,16 @@ class ServiceApp(FastAPI):
         try:
             if req is not None:
                 timeout, payload = query_payload(req, state, self._endpoint(scope, host, settings.public_url))
-                outcome = await run_on_backend(state, payload, timeout)
+                outcome = await run_on_backend(state, payload, timeout, bypass)
                 if isinstance(outcome, QueryAnswer):
                     if outcome.complete:
-                        await _send_complete(send, outcome, cors)
-                        status = 200
+                        if if_none_match is not None and etag_matches(if_none_match, outcome.etag):
+                            metrics.not_modified_total.inc()
+                            await _send_complete(send, outcome, cors, not_modified=True)
+                            status = 304
+                        else:
+                            await _send_complete(send, outcome, cors)
+                            status = 200
                         return True
                     response = answer_response(outcome)
                 else:
@@ -121,19 +134,23 @@ class ServiceApp(FastAPI):
         return url
 
 
-async def _send_complete(send: Send, answer: QueryAnswer, cors: bool) -> None:
-    """A whole answer: the same headers as ``execute``'s ``Response`` (plus CORS's ``Vary``), sent raw."""
-    body = answer.prefix
-    headers = [
-        (b"content-length", str(len(body)).encode()),
-        (b"content-type", answer.head["content_type"].encode("latin-1")),
-        (b"vary", b"Accept, Origin" if cors else b"Accept"),
-    ]
+async def _send_complete(send: Send, answer: QueryAnswer, cors: bool, not_modified: bool = False) -> None:
+    """A whole answer: the same headers as ``execute``'s ``Response`` (plus CORS's ``Vary``), sent raw; or its
+    ``304 Not Modified`` (the same headers but the body's, and no body)."""
+    body = b"" if not_modified else answer.prefix
+    headers = [(b"vary", b"Accept, Origin" if cors else b"Accept")]
+    if not not_modified:
+        headers.append((b"content-length", str(len(body)).encode()))
+        headers.append((b"content-type", answer.head["content_type"].encode("latin-1")))
+    if answer.etag is not None:
+        headers.append((b"etag", answer.etag.encode("latin-1")))
+    if answer.cache_control is not None:
+        headers.append((b"cache-control", answer.cache_control.encode("latin-1")))
     if "max_rows" in answer.head:
         headers.append((b"x-sparql-maxrows", str(answer.head["max_rows"]).encode()))
     if answer.cache is not None:
         headers.append((b"x-cache", _X_CACHE[answer.cache]))
     if answer.lane is not None:
         headers.append((b"x-query-lane", _X_LANE[answer.lane]))
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.start", "status": 304 if not_modified else 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})

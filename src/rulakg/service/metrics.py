@@ -35,6 +35,14 @@ result_cache_misses_total = Counter(
     "Query answers computed by a worker while the result cache is on",
     registry=registry,
 )
+result_cache_bypass_total = Counter(
+    "rulakg_result_cache_bypass_total",
+    "Query answers computed by a worker because the request said Cache-Control: no-cache / no-store",
+    registry=registry,
+)
+not_modified_total = Counter(
+    "rulakg_not_modified_total", "Query requests answered 304 Not Modified (If-None-Match)", registry=registry
+)
 result_cache_bytes = Gauge("rulakg_result_cache_bytes", "Bytes held by the result cache", registry=registry)
 result_cache_entries = Gauge("rulakg_result_cache_entries", "Answers held by the result cache", registry=registry)
 

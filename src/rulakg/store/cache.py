@@ -13,10 +13,10 @@ uses a non-deterministic function (``RAND``, ``NOW``, ``UUID``, ``STRUUID``, ``B
 
 The key: the identity of the build being served (its resolved path, its ``build.json`` input hash and build
 time, and the RocksDB manifest named by the store's ``CURRENT`` file) and every field of the worker request,
-i.e. everything that can change the bytes: the query text, the dataset (default-graph-uri, named-graph-uri),
-the union-default-graph flag, ``Accept`` and ``format`` (so the negotiated media type), the row cap, the base
-IRI, a saved query's substitutions and page. The value: the answer's head (media type, ``max_rows``,
-``has_next``: the response headers are rebuilt from it) and its body.
+i.e. everything that can change the bytes: the query text (leading and trailing whitespace aside), the dataset
+(default-graph-uri, named-graph-uri), the union-default-graph flag, ``Accept`` and ``format`` (so the negotiated
+media type), the row cap, the base IRI, a saved query's substitutions and page. The value: the answer's head
+(media type, ``max_rows``, ``has_next``: the response headers are rebuilt from it) and its body.
 
 Bounded by the total size of the entries (``result_cache_mb``), least recently used first out. The store's
 ``CURRENT`` file is read again at most once a second: a writer opening the store (``rulakg load`` into the
@@ -58,6 +58,12 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _normal(name: str, value: Any) -> Any:
+    """The query text without leading and trailing whitespace (the same answer; costs no parse). Runs of
+    whitespace inside are kept: collapsing them needs the tokenizer (a ``#`` comment ends at a line break)."""
+    return value.strip() if name == "query" and isinstance(value, str) else value
+
+
 def store_generation(store_path: Path) -> str:
     """The RocksDB manifest the store's ``CURRENT`` file names: it changes when a writer opens the store."""
     try:
@@ -92,7 +98,7 @@ class ResultCache:
 
     def key(self, request: dict[str, Any]) -> tuple[Any, ...]:
         """Every field of the worker request, with the identity of the build (hashable)."""
-        return (self.identity, *sorted((k, _freeze(v)) for k, v in request.items() if v is not None))
+        return (self.identity, *sorted((k, _freeze(_normal(k, v))) for k, v in request.items() if v is not None))
 
     def get(self, key: tuple[Any, ...]) -> tuple[dict[str, Any], bytes] | None:
         self._recheck()

@@ -65,6 +65,8 @@ class QueryAnswer:
     _rest: AsyncIterator[bytes] | None = field(default=None, repr=False)
     cache: str | None = None  # "hit" (from the result cache) or "miss"; None: the cache is off
     lane: str | None = None  # "light" or "heavy" (service/lanes.py), for the X-Query-Lane header
+    etag: str | None = None  # a complete answer's validator (service/http_cache.py); None: streamed or not set
+    cache_control: str | None = None  # its Cache-Control header
 
     async def body(self) -> AsyncIterator[bytes]:
         if self.prefix:
