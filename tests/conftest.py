@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from server import LiveServer, build_store
+from server import LiveServer, build_store, serve
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ONTOLOGY_DIR = FIXTURES / "ontology"
@@ -54,30 +54,22 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _serve(store: Path, **env: object) -> Iterator[LiveServer]:
-    server = LiveServer(store, **env).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(scope="session")
 def server(store_dir: Path) -> Iterator[LiveServer]:
     """The service in its default mode: default graph = union of the named graphs."""
-    yield from _serve(store_dir, workers=2)
+    yield from serve(store_dir, workers=2)
 
 
 @pytest.fixture(scope="session")
 def std_server(store_dir: Path) -> Iterator[LiveServer]:
     """The service in the standard mode (RULAKG_UNION_DEFAULT_GRAPH=false)."""
-    yield from _serve(store_dir, workers=1, union_default_graph="false")
+    yield from serve(store_dir, workers=1, union_default_graph="false")
 
 
 @pytest.fixture(scope="session")
 def limited_server(store_dir: Path) -> Iterator[LiveServer]:
     """The service with a 1 s timeout (at most 2 s), a 5-row cap and a small body limit."""
-    yield from _serve(
+    yield from serve(
         store_dir, workers=2, query_timeout=1, query_timeout_max=2, max_rows=5, max_body_bytes=4000
     )
 
@@ -103,4 +95,4 @@ def big_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def big_server(big_store_dir: Path) -> Iterator[LiveServer]:
-    yield from _serve(big_store_dir, workers=1)
+    yield from serve(big_store_dir, workers=1)

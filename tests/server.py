@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -100,3 +101,9 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def serve(store_dir: Path, **env: object) -> Iterator[LiveServer]:
+    """A live server for as long as a (generator) fixture lasts: ``yield from serve(store_dir, workers=2)``."""
+    with LiveServer(store_dir, **env) as live:
+        yield live

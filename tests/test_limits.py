@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from server import LiveServer
+from server import LiveServer, serve
 
 with warnings.catch_warnings():  # Starlette would rather have httpx2; httpx is what the project uses
     warnings.simplefilter("ignore")
@@ -34,18 +34,10 @@ ASK = "ASK {}"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
 
 
-def _serve(store: Path, **env: object) -> Iterator[LiveServer]:
-    server = LiveServer(store, **env).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(scope="module")
 def guarded(store_dir: Path) -> Iterator[LiveServer]:
     """Rate limit 60/min with bursts of 3, one request at a time per client, a proxy trusted at 127.0.0.1."""
-    yield from _serve(
+    yield from serve(
         store_dir,
         workers=2,
         rate_limit=60,
@@ -59,7 +51,7 @@ def guarded(store_dir: Path) -> Iterator[LiveServer]:
 @pytest.fixture(scope="module")
 def untrusting(store_dir: Path) -> Iterator[LiveServer]:
     """A rate limit, and no trusted proxy: X-Forwarded-For is the client's say-so, ignored."""
-    yield from _serve(store_dir, workers=1, rate_limit=60, rate_limit_burst=2)
+    yield from serve(store_dir, workers=1, rate_limit=60, rate_limit_burst=2)
 
 
 def _get(server: LiveServer, path: str = "/sparql", client: str | None = None, **params: str) -> httpx.Response:

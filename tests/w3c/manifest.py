@@ -203,6 +203,27 @@ def missing_param() -> list[object]:
 # The store's content: every data file of the suites in a graph named by its file URL
 
 
+def http_requests(case: TestCase) -> Iterator[tuple[object, str, str]]:
+    """The HTTP requests a protocol test case describes (``ht:requests`` lists): (node, method, absolute path)."""
+    g = case.graph
+    action = g.value(case.node, MF + "action")
+    for lst in g.objects(action, HT + "requests"):
+        for req in g.items(lst):
+            method = g.value(req, HT + "methodName")
+            path = g.value(req, HT + "absolutePath")
+            assert isinstance(method, Literal) and isinstance(path, Literal)
+            yield req, method.value, path.value
+
+
+def http_headers(g: Graph, node: object) -> dict[str, str]:
+    """The ``ht:headers`` of a request or response node, names as the manifest writes them."""
+    out = {}
+    for hl in g.objects(node, HT + "headers"):
+        for h in g.items(hl):
+            out[g.value(h, HT + "fieldName").value] = g.value(h, HT + "fieldValue").value  # type: ignore[union-attr]
+    return out
+
+
 def query_dataset_iris(case: TestCase) -> list[str]:
     """The FROM / FROM NAMED IRIs of a test's query, resolved against the query file."""
     if case.query is None or not case.query.is_file():

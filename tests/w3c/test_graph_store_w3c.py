@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from pyoxigraph import Dataset, Literal, RdfFormat, parse
+from pyoxigraph import Dataset, RdfFormat, parse
 
 from . import manifest as m
 
@@ -35,43 +35,34 @@ class GspRequest:
 
 
 def _headers(g: m.Graph, node: object) -> dict[str, str]:
-    out = {}
-    for hl in g.objects(node, m.HT + "headers"):
-        for h in g.items(hl):
-            out[g.value(h, m.HT + "fieldName").value.lower()] = g.value(h, m.HT + "fieldValue").value  # type: ignore[union-attr]
-    return out
+    return {k.lower(): v for k, v in m.http_headers(g, node).items()}
 
 
 def requests_of(case: m.TestCase) -> list[GspRequest]:
     g = case.graph
-    action = g.value(case.node, m.MF + "action")
     out = []
-    for lst in g.objects(action, m.HT + "requests"):
-        for req in g.items(lst):
-            method = g.value(req, m.HT + "methodName")
-            path = g.value(req, m.HT + "absolutePath")
-            assert isinstance(method, Literal) and isinstance(path, Literal)
-            body_node = g.value(req, m.HT + "body")
-            body = g.value(body_node, m.CNT + "chars").value.encode() if body_node is not None else None  # type: ignore[union-attr]
-            resp = g.value(req, m.HT + "resp")
-            statuses = set()
-            for o in g.objects(resp, m.MF + "expectedStatus"):
-                name = o.value.removeprefix(HTS)  # type: ignore[union-attr]
-                statuses.add(str(CODES[name]) if name in CODES else name.removeprefix("StatusCode").lower())
-            location = g.value(resp, m.MF + "expectedLocation")
-            resp_body = g.value(resp, m.HT + "body")
-            out.append(
-                GspRequest(
-                    method=method.value,
-                    path="/store" + path.value[len("/gsp") :],
-                    headers=_headers(g, req),
-                    body=body,
-                    statuses=statuses,
-                    location_var=location.value if location is not None else None,
-                    response_media=_headers(g, resp).get("content-type"),
-                    response_body=g.value(resp_body, m.CNT + "chars").value if resp_body is not None else None,  # type: ignore[union-attr]
-                )
+    for req, method, path in m.http_requests(case):
+        body_node = g.value(req, m.HT + "body")
+        body = g.value(body_node, m.CNT + "chars").value.encode() if body_node is not None else None  # type: ignore[union-attr]
+        resp = g.value(req, m.HT + "resp")
+        statuses = set()
+        for o in g.objects(resp, m.MF + "expectedStatus"):
+            name = o.value.removeprefix(HTS)  # type: ignore[union-attr]
+            statuses.add(str(CODES[name]) if name in CODES else name.removeprefix("StatusCode").lower())
+        location = g.value(resp, m.MF + "expectedLocation")
+        resp_body = g.value(resp, m.HT + "body")
+        out.append(
+            GspRequest(
+                method=method,
+                path="/store" + path[len("/gsp") :],
+                headers=_headers(g, req),
+                body=body,
+                statuses=statuses,
+                location_var=location.value if location is not None else None,
+                response_media=_headers(g, resp).get("content-type"),
+                response_body=g.value(resp_body, m.CNT + "chars").value if resp_body is not None else None,  # type: ignore[union-attr]
             )
+        )
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from pyoxigraph import Literal, NamedNode, QueryResultsFormat, RdfFormat, parse
+from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, parse
 
 from . import manifest as m
 
@@ -47,49 +47,40 @@ class HttpRequest:
 
 def requests_of(case: m.TestCase) -> list[HttpRequest]:
     g = case.graph
-    action = g.value(case.node, m.MF + "action")
     out = []
-    for lst in g.objects(action, m.HT + "requests"):
-        for req in g.items(lst):
-            method = g.value(req, m.HT + "methodName")
-            path = g.value(req, m.HT + "absolutePath")
-            assert isinstance(method, Literal) and isinstance(path, Literal)
-            headers = {}
-            for hl in g.objects(req, m.HT + "headers"):
-                for h in g.items(hl):
-                    headers[g.value(h, m.HT + "fieldName").value] = g.value(h, m.HT + "fieldValue").value  # type: ignore[union-attr]
-            body = None
-            body_node = g.value(req, m.HT + "body")
-            if body_node is not None:
-                chars = g.value(body_node, m.CNT + "chars").value  # type: ignore[union-attr]
-                # The manifest stores the text; the request sends it in the charset its Content-Type declares
-                # (UTF-16 for the non-UTF-8 tests).
-                charset = "utf-8"
-                for param in headers.get("content-type", "").split(";")[1:]:
-                    name, _, value = param.partition("=")
-                    if name.strip().lower() == "charset":
-                        charset = value.strip().strip('"')
-                body = chars.encode(charset)
-            resp = g.value(req, m.HT + "resp")
-            statuses = {
-                o.value.removeprefix(HTS).lower()
-                for o in g.objects(resp, m.MF + "expectedStatus")
-                if isinstance(o, NamedNode)
-            }
-            fmt = g.value(resp, m.MF + "expectedFormat")
-            boolean = g.value(resp, m.MF + "expectedBoolean")
-            p = path.value
-            out.append(
-                HttpRequest(
-                    method=method.value,
-                    path="/sparql" + p[len("/sparql/") :] if p.startswith("/sparql/") else p,
-                    headers=headers,
-                    body=body,
-                    statuses=statuses,
-                    expected_format=fmt.value if fmt is not None else None,
-                    expected_boolean=(boolean.value == "true") if boolean is not None else None,
-                )
+    for req, method, p in m.http_requests(case):
+        headers = m.http_headers(g, req)
+        body = None
+        body_node = g.value(req, m.HT + "body")
+        if body_node is not None:
+            chars = g.value(body_node, m.CNT + "chars").value  # type: ignore[union-attr]
+            # The manifest stores the text; the request sends it in the charset its Content-Type declares
+            # (UTF-16 for the non-UTF-8 tests).
+            charset = "utf-8"
+            for param in headers.get("content-type", "").split(";")[1:]:
+                name, _, value = param.partition("=")
+                if name.strip().lower() == "charset":
+                    charset = value.strip().strip('"')
+            body = chars.encode(charset)
+        resp = g.value(req, m.HT + "resp")
+        statuses = {
+            o.value.removeprefix(HTS).lower()
+            for o in g.objects(resp, m.MF + "expectedStatus")
+            if isinstance(o, NamedNode)
+        }
+        fmt = g.value(resp, m.MF + "expectedFormat")
+        boolean = g.value(resp, m.MF + "expectedBoolean")
+        out.append(
+            HttpRequest(
+                method=method,
+                path="/sparql" + p[len("/sparql/") :] if p.startswith("/sparql/") else p,
+                headers=headers,
+                body=body,
+                statuses=statuses,
+                expected_format=fmt.value if fmt is not None else None,
+                expected_boolean=(boolean.value == "true") if boolean is not None else None,
             )
+        )
     return out
 
 
