@@ -28,8 +28,19 @@ StoreOpt = Annotated[Path | None, typer.Option("--store-dir", help="Folder of th
 def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the inputs are unchanged.")] = False,
     store_dir: StoreOpt = None,
+    target: Annotated[
+        str | None,
+        typer.Option(help="Then load the graphs into this remote server: its Graph Store endpoint or update endpoint."),
+    ] = None,
+    target_kind: Annotated[
+        str | None, typer.Option(help="`store` (Graph Store Protocol) or `update` (SPARQL Update); default: by URL.")
+    ] = None,
+    target_query: Annotated[
+        str | None, typer.Option(help="The server's query endpoint, to check the counts (RULAKG_REMOTE_QUERY_URL).")
+    ] = None,
 ) -> None:
-    """Build the store from ontology/ and data/ (atomic; skipped when the inputs are unchanged)."""
+    """Build the store from ontology/ and data/ (atomic; skipped when the inputs are unchanged); with --target,
+    load it into a remote SPARQL server too (see rulakg.build.remote)."""
     from rulakg.build import BuildError
     from rulakg.build import build as run_build
 
@@ -49,6 +60,24 @@ def build(
         err.print(
             f"Built {result.path} in {result.seconds:.1f} s: {result.triples} triples in {len(result.graphs)} graphs."
         )
+    if target:
+        from rulakg.build.remote import TargetError, load_build
+
+        try:
+            loaded = load_build(
+                settings,
+                _open_read_only(settings),
+                target,
+                target_kind,
+                target_query,
+                on_graph=lambda g, n: err.print(f"  {g}: {n} triples"),
+            )
+        except TargetError as e:
+            err.print(f"[red]Loading into {target} failed:[/red] {e}")
+            raise typer.Exit(1) from None
+        checked = " (counts checked on the server)" if loaded["checked"] else ""
+        total = sum(loaded["sent"].values())
+        err.print(f"Loaded {total} triples in {len(loaded['sent'])} graphs into {target}{checked}.")
 
 
 @app.command()
@@ -308,6 +337,30 @@ def load(
 
 
 @app.command()
+def aggregates(store_dir: StoreOpt = None) -> None:
+    """Recompute the build-time aggregates (graph aggregates) over the current store, e.g. after `rulakg load`."""
+    from pyoxigraph import Store
+
+    from rulakg.build.aggregate import recompute
+
+    settings = _settings(store_dir=store_dir)
+    path = settings.store_path() / "oxigraph"
+    if not path.is_dir():
+        err.print(f"[red]No store at {path}[/red]: run `rulakg build` first.")
+        raise typer.Exit(1)
+    try:
+        store = Store(str(path.resolve()))
+    except OSError as e:  # another process (the service's writer, a build) holds the store
+        err.print(f"[red]Cannot open {path} for writing[/red] (stop the service first): {e}")
+        raise typer.Exit(1) from None
+    with err.status("computing the aggregates"):
+        n = recompute(store, settings)
+        store.optimize()
+    store.flush()
+    err.print(f"Wrote {n} triples of aggregates.")
+
+
+@app.command()
 def dump(
     output: Annotated[Path | None, typer.Argument(help="File to write (.nq or .trig); stdout if omitted.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="nq or trig.")] = "nq",
@@ -332,6 +385,13 @@ def dump(
         with err.status(f"writing {output}"):
             run_dump(store, output, rdf_format)
         err.print(f"Wrote {output} ({output.stat().st_size} bytes).")
+
+
+from rulakg.guide.command import docs  # noqa: E402  (the guide at /docs/guide: rulakg/guide/)
+from rulakg.release.command import release  # noqa: E402  (dumps, checksums, DCAT: rulakg/release/)
+
+app.command()(release)
+app.command()(docs)
 
 
 @app.command()

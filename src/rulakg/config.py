@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,11 @@ class Settings(BaseSettings):
         True,
         description="At build time, add the saved queries as RDF (graph/queries) and the VoID description of "
         "the dataset (graph/void) to the store.",
+    )
+    skip_sources: str = Field(
+        "",
+        description="Comma-separated `data/` folders the build leaves out (e.g. `unvotes`, the UN voting record of "
+        "several million triples, for a quick build of the article's data).",
     )
     union_default_graph: bool = Field(
         True,
@@ -140,6 +146,42 @@ class Settings(BaseSettings):
         "status, bytes, duration, query hash, cache hit/miss. Replaces uvicorn's access log.",
     )
 
+    # The store: embedded Oxigraph (default) or a remote SPARQL server; see rulakg.store.remote
+    backend: Literal["embedded", "remote"] = Field(
+        "embedded",
+        description="`embedded`: the built on-disk Oxigraph store, in worker processes. `remote`: an existing SPARQL "
+        "server (Virtuoso, QLever, GraphDB, Fuseki, Neptune, the Oxigraph server…) over the SPARQL 1.1 Protocol.",
+    )
+    remote_query_url: str | None = Field(None, description="Remote backend: the server's SPARQL query endpoint.")
+    remote_update_url: str | None = Field(
+        None, description="Remote backend: its SPARQL Update endpoint (default: the query endpoint); for /update."
+    )
+    remote_store_url: str | None = Field(
+        None,
+        description="Remote backend: its Graph Store Protocol endpoint (e.g. Oxigraph `/store`, Virtuoso "
+        "`/sparql-graph-crud`), for /store; unset: /store writes become SPARQL Update and reads CONSTRUCT queries.",
+    )
+    remote_user: str | None = Field(None, description="Remote backend: user name for HTTP authentication.")
+    remote_password: str | None = Field(None, description="Remote backend: password for HTTP authentication.")
+    remote_auth: Literal["basic", "digest"] = Field(
+        "basic", description="Remote backend: HTTP authentication scheme (Virtuoso's /sparql-auth uses digest)."
+    )
+    remote_concurrency: int = Field(
+        16, ge=1, le=256, description="Remote backend: queries sent to the server at once (heavy_workers caps heavy)."
+    )
+    remote_default_graphs: Literal["build", "server"] = Field(
+        "build",
+        description="Remote backend, union_default_graph on: `build`: the default graph is the union of the build's "
+        "graphs and those written through this service (sent as default-graph-uri/named-graph-uri); `server`: the "
+        "server's own default graph (Virtuoso's includes its system graphs).",
+    )
+    remote_cache_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="Remote backend: the result cache is emptied this often (seconds), since others may write to the "
+        "server; writes through this service empty it at once. 0: only writes through this service do.",
+    )
+
     # Federated queries (SERVICE) and Wikidata; see rulakg.wikidata.federation
     service_allowlist: str = Field(
         "https://query.wikidata.org/sparql",
@@ -194,6 +236,10 @@ class Settings(BaseSettings):
     )
     backup_dir: Path = Field(
         PROJECT_ROOT / "var" / "backups", description="Folder where `POST /admin/backup` writes its backups."
+    )
+    releases_dir: Path = Field(
+        PROJECT_ROOT / "var" / "releases",
+        description="Folder of the releases `rulakg release` writes (dumps, checksums, DCAT), served at /downloads.",
     )
 
     def store_path(self) -> Path:

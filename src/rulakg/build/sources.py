@@ -3,7 +3,8 @@
 * ``ontology/*.ttl`` (but the shapes) → ``<base>graph/ontology``
 * ``ontology/shapes.ttl`` → ``<base>graph/shapes``
 * each folder ``data/<name>/`` → ``<base>graph/<name>``: its RDF files as they are, its CSV tables through
-  the mapper registered for that folder (``rulakg.data.mappers``).
+  the mapper registered for that folder (``rulakg.data.mappers``), or a bulk mapper's N-Triples file
+  (``rulakg.data.bulk_mappers``: the UN voting record); folders named in ``skip_sources`` are left out.
 
 Blank nodes are renamed deterministically (file and order of appearance), so the same inputs always give
 the same store and the same dump.
@@ -11,12 +12,13 @@ the same store and the same dump.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import BlankNode, Quad, Triple, parse
+from pyoxigraph import BlankNode, Quad, RdfFormat, Triple, parse
 
 from rulakg.config import Settings
 from rulakg.formats import rdf_format_for_path
@@ -34,6 +36,10 @@ class Source:
     graph: str
     inputs: tuple[Path, ...]
     produce: Callable[[], Iterable[Triple | Quad]]
+    # A source of millions of triples: an N-Triples file (plain or .gz) the build bulk-loads, and that the
+    # rdflib-based steps (inferences, SHACL, `rulakg validate`) leave out (``checked`` False).
+    bulk_file: Callable[[], Path] | None = None
+    checked: bool = True
 
 
 def graph_iri(settings: Settings, name: str) -> str:
@@ -89,7 +95,7 @@ def _chain_files(files: tuple[Path, ...]) -> Callable[[], Iterator[Triple]]:
 
 def discover(settings: Settings) -> list[Source]:
     """Every source of a build, in a fixed order."""
-    from rulakg.data import mappers  # the data package registers its table mappers
+    from rulakg.data import bulk_mappers, mappers  # the data package registers its table mappers
 
     sources: list[Source] = []
     onto = settings.ontology_dir
@@ -100,7 +106,13 @@ def discover(settings: Settings) -> list[Source]:
         if shapes.is_file():
             sources.append(Source("shapes", graph_iri(settings, "shapes"), (shapes,), _chain_files((shapes,))))
     if settings.data_dir.is_dir():
+        skipped = {name.strip() for name in settings.skip_sources.split(",") if name.strip()}
         for folder in sorted(p for p in settings.data_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if folder.name in skipped:
+                continue
+            if folder.name in bulk_mappers:
+                sources.append(_bulk_source(folder, settings))
+                continue
             rdf = _rdf_files(folder)
             mapper = mappers.get(folder.name)
             tables = tuple(sorted(folder.glob("*.csv"))) if mapper else ()
@@ -118,6 +130,22 @@ def discover(settings: Settings) -> list[Source]:
         if saved:
             sources.append(Source("queries", graph_iri(settings, "queries"), saved, lambda: _saved_queries(settings)))
     return sources
+
+
+def _bulk_source(folder: Path, settings: Settings) -> Source:
+    from rulakg.data import bulk_mappers
+
+    mapper = bulk_mappers[folder.name]
+
+    def bulk_file() -> Path:
+        return mapper.file(folder, settings)
+
+    def produce() -> Iterator[Triple]:
+        with gzip.open(bulk_file()) as f:
+            for quad in parse(f, RdfFormat.N_TRIPLES):
+                yield Triple(quad.subject, quad.predicate, quad.object)
+
+    return Source(folder.name, graph_iri(settings, folder.name), mapper.inputs(folder), produce, bulk_file, False)
 
 
 def _saved_queries(settings: Settings) -> list[Triple]:

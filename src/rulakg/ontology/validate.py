@@ -183,7 +183,7 @@ def compile_project(settings: object | None = None) -> CompiledProject:
     from rulakg.config import Settings
 
     cfg = settings if isinstance(settings, Settings) else Settings()
-    sources = discover(cfg)
+    sources = [s for s in discover(cfg) if s.checked]  # not the bulk sources (see rulakg.build.derive._data)
     store = Store()
     for source in sources:
         graph = NamedNode(source.graph)

@@ -12,6 +12,7 @@ import hashlib
 
 from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
 
+from rulakg.citation import citation_text
 from rulakg.config import Settings
 
 VOID = "http://rdfs.org/ns/void#"
@@ -64,6 +65,7 @@ def describe(store: Store, base_iri: str, endpoint: str, *, exclude: tuple[str, 
         Literal("Russia (and the USSR) and Latin America and the Caribbean: a knowledge graph.", language="en"),
     )
     add(ds, DCTERMS + "license", NamedNode("https://creativecommons.org/licenses/by/4.0/"))
+    add(ds, DCTERMS + "bibliographicCitation", Literal(citation_text()))  # CITATION.cff's preferred citation
     add(ds, VOID + "sparqlEndpoint", NamedNode(endpoint))
     add(ds, VOID + "uriSpace", Literal(f"{base_iri}id/"))
     add(ds, VOID + "vocabulary", NamedNode(f"{base_iri}ontology#"))

@@ -13,6 +13,7 @@ from rulakg.build.builder import read_manifest
 from rulakg.config import Settings, get_settings
 from rulakg.service import errors, lanes, metrics
 from rulakg.service.fast import ServiceApp
+from rulakg.service.remote import open_remote
 from rulakg.service.routers import meta, ontology, queries, sparql, writes
 from rulakg.service.state import ServiceState
 from rulakg.store import QueryBackend, WorkerPool
@@ -25,24 +26,30 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store_root = settings.store_path()
-        if not (store_root / "oxigraph").is_dir():
+        remote = settings.backend == "remote"  # a SPARQL server elsewhere (service/remote.py); a local build optional
+        if not remote and not (store_root / "oxigraph").is_dir():
             raise RuntimeError(f"No built store at {store_root}: run `rulakg build` first.")
         manifest = read_manifest(store_root.resolve()) or {}
-        # Writes (routers/writes.py): on when an API token is configured; the workers then read snapshots.
-        writer, tokens = await writes.start(settings, store_root.resolve())
-        store_path = writer.snapshot if writer is not None else store_root.resolve() / "oxigraph"
-        cap = lanes.heavy_cap(settings.heavy_workers, settings.workers)
-        pool = backend or WorkerPool(store_path, settings.workers, heavy_cap=cap)
+        if remote:
+            pool, writer, tokens = open_remote(settings, manifest)
+        else:
+            # Writes (routers/writes.py): on when an API token is configured; the workers then read snapshots.
+            writer, tokens = await writes.start(settings, store_root.resolve())
+            store_path = writer.snapshot if writer is not None else store_root.resolve() / "oxigraph"
+            cap = lanes.heavy_cap(settings.heavy_workers, settings.workers)
+            pool = backend or WorkerPool(store_path, settings.workers, heavy_cap=cap)
         await pool.start()
         metrics.watch_lanes(pool)
         # The build is opened once, here: the cache's key names this build (a new build needs a restart).
         cache = ResultCache(
             int(settings.result_cache_mb * 1024 * 1024),
-            build_identity(store_root, manifest),
-            store_root.resolve() / "oxigraph",
+            build_identity(store_root, manifest) + (f"|{settings.remote_query_url}" if remote else ""),
+            None if remote else store_root.resolve() / "oxigraph",
         )
         metrics.watch_result_cache(cache)
         writes.attach(writer, pool, cache)
+        if remote:  # others may write to the server: kept answers expire (service/remote.py)
+            pool.expire_cache(cache, settings.remote_cache_seconds)  # type: ignore[union-attr]
         app.state.rulakg = ServiceState(
             settings, pool, manifest, cache, writer, tokens, lanes.Lanes(settings.heavy_query_ms)
         )
@@ -82,6 +89,10 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
     app.include_router(queries.router)
     queries.install_openapi(app)
     app.include_router(ontology.router)
+    from rulakg.service.routers import downloads, guide  # releases (rulakg release); the guide (MkDocs)
+
+    app.include_router(downloads.router)
+    app.include_router(guide.router)
     from rulakg.service.routers import ui  # the web interface: editor, gallery, entity pages, search, views
 
     ui.install(app)

@@ -153,7 +153,8 @@ def page(
 <footer class="bottom">
   <p>RuLA KG — Russia (and the USSR) and Latin America and the Caribbean.
   <a href="/sparql">SPARQL endpoint</a> · <a href="/docs">API</a> · <a href="/ontology">Ontology</a> ·
-  <a href="/api/search?q=Cuba">Search API</a>. Data CC BY 4.0.</p>
+  <a href="/api/search?q=Cuba">Search API</a> · <a href="/docs/guide/">Guide</a> · <a href="/downloads">Downloads</a>.
+  Data <a href="/docs/guide/cite/">CC BY 4.0</a>, code MIT.</p>
 </footer>
 <script src="/static/common.js" defer></script>
 </body>

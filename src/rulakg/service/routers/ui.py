@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from rulakg.citation import citation_text
 from rulakg.prefixes import PREFIXES
 from rulakg.queries import Library, SavedQuery
 from rulakg.search import SearchIndex
@@ -70,6 +71,9 @@ async def editor(request: Request) -> Response:
 {_vendor_missing()}
 <p class="lead">Query the knowledge graph with SPARQL. The project's prefixes are preset; each saved query opens
 as an example tab (<a href="/queries">gallery</a>). The address of the page shares the query.</p>
+<p class="citation"><strong>Cite as:</strong> {escape(citation_text())}
+(<a href="/docs/guide/cite/">how to cite, licences</a> · <a href="/downloads">downloads</a> ·
+<a href="/docs/guide/">guide</a>)</p>
 <div class="examples">
   <label for="example-select">Open a saved query as a tab:</label>
   <select id="example-select"><option value="">— choose —</option></select>
