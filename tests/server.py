@@ -31,6 +31,8 @@ def build_store(store_dir: Path, ontology_dir: Path, data_dir: Path, **settings:
     The saved queries' and VoID graphs are left out unless asked for (``describe_dataset=True``), so the store
     holds exactly the given sources."""
     settings.setdefault("describe_dataset", False)
+    # The UN voting record (data/unvotes, millions of triples) only where a test asks for it (tests/test_unvotes.py).
+    settings.setdefault("skip_sources", "unvotes")
     cfg = Settings(store_dir=store_dir, ontology_dir=ontology_dir, data_dir=data_dir, **settings)  # type: ignore[arg-type]
     build(cfg)
     return cfg

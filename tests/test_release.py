@@ -276,15 +276,34 @@ def test_release_refuses_when_a_recorded_iri_is_gone(store_dir: Path, tmp_path: 
     assert not (tmp_path / "out" / VERSION).exists()
 
 
-def test_the_release_tables_have_the_rows_of_the_curated_csv(project: Settings, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def project_release(project: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("project-release")
+    rulakg("release", "--version", VERSION, "--out", str(out), "--record", str(out / "rec"),
+           store_dir=project.store_dir)
+    return out / VERSION
+
+
+def test_the_project_dumps_reload_with_the_same_triples_per_graph(
+    project_release: Path, project_store: ox.Store, tmp_path: Path
+) -> None:
+    expected = counts_per_graph(project_store)  # blank nodes included (qualified parties, amounts)
+    assert len(expected) >= 5
+    for suffix, fmt in (("nq.gz", ox.RdfFormat.N_QUADS), ("trig.gz", ox.RdfFormat.TRIG)):
+        fresh = ox.Store()
+        with gzip.open(project_release / f"rulakg-{VERSION}.{suffix}", "rb") as f:
+            fresh.bulk_load(f, fmt)
+        assert counts_per_graph(fresh) == expected, suffix
+    assert checksums.verify(project_release) == []
+
+
+def test_the_release_tables_have_the_rows_of_the_curated_csv(project_release: Path) -> None:
     import csv
 
-    rulakg("release", "--version", VERSION, "--out", str(tmp_path), "--record", str(tmp_path / "rec"),
-           store_dir=project.store_dir)
     data = PROJECT_ROOT / "data" / "article"
 
     def ids(table: str, column: str) -> set[str]:
-        with gzip.open(tmp_path / VERSION / f"rulakg-{VERSION}-{table}.csv.gz", "rt", encoding="utf-8") as f:
+        with gzip.open(project_release / f"rulakg-{VERSION}-{table}.csv.gz", "rt", encoding="utf-8") as f:
             return {row[column].rsplit("/", 1)[1] for row in csv.DictReader(io.StringIO(f.read()))}
 
     with (data / "visits.csv").open(encoding="utf-8") as f:

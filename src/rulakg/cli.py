@@ -355,7 +355,6 @@ def aggregates(store_dir: StoreOpt = None) -> None:
         raise typer.Exit(1) from None
     with err.status("computing the aggregates"):
         n = recompute(store, settings)
-        store.optimize()
     store.flush()
     err.print(f"Wrote {n} triples of aggregates.")
 

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     describe_dataset: bool = Field(
         True,
         description="At build time, add the saved queries as RDF (graph/queries) and the VoID description of "
-        "the dataset (graph/void) to the store.",
+        "the dataset (graph/void) to the store, and build the guide served at /docs/guide.",
     )
     skip_sources: str = Field(
         "",

@@ -61,5 +61,5 @@ def recompute(store: Store, settings: Settings) -> int:
     if graph in set(store.named_graphs()):
         store.remove_graph(graph)
     triples = compute(store, settings.base_iri)
-    store.bulk_extend(Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    store.extend(Quad(t.subject, t.predicate, t.object, graph) for t in triples)  # small: one transaction
     return len(triples)

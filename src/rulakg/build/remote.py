@@ -45,17 +45,30 @@ class Target:
 def guess_kind(url: str) -> str:
     """``update`` for an endpoint named like one (…/update, …/sparql), else ``store``."""
     last = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
-    return "update" if last in ("update", "sparql", "statements") else "store"
+    return "update" if last in ("update", "sparql", "sparql-auth", "statements") else "store"
 
 
-def _chunks(triples: list[Triple], size: int) -> Iterator[list[Triple]]:
-    """The graph in requests of at most ``size`` triples, those with a blank node all in the first."""
-    with_blank = [t for t in triples if isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)]
-    rest = [t for t in triples if not (isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode))]
-    first = with_blank + rest[: max(0, size - len(with_blank))]
-    yield first
-    for start in range(len(first) - len(with_blank), len(rest), size):
-        yield rest[start : start + size]
+def _has_blank(t: Triple) -> bool:
+    return isinstance(t.subject, BlankNode) or isinstance(t.object, BlankNode)
+
+
+def _chunks(store: Store, graph: str, size: int) -> Iterator[list[Triple]]:
+    """The graph in requests of at most ``size`` triples, those with a blank node all in the first; streamed from
+    the store (two passes), so a graph of millions of triples is never all in memory."""
+
+    def triples() -> Iterator[Triple]:
+        for q in store.quads_for_pattern(None, None, None, NamedNode(graph)):
+            yield Triple(q.subject, q.predicate, q.object)
+
+    chunk = [t for t in triples() if _has_blank(t)]
+    for t in triples():
+        if _has_blank(t):
+            continue
+        chunk.append(t)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    yield chunk  # the last (for an empty graph, the one request that still replaces the server's graph)
 
 
 def _check(response: httpx.Response, what: str) -> None:
@@ -87,17 +100,12 @@ def load_graphs(
     with httpx.Client(auth=target.auth, timeout=timeout) as client:
         try:
             for graph in graphs:
-                triples = [
-                    Triple(q.subject, q.predicate, q.object)
-                    for q in store.quads_for_pattern(None, None, None, NamedNode(graph))
-                ]
                 if target.kind == "store":
-                    _load_by_graph_store(client, target, graph, triples)
+                    sent[graph] = _load_by_graph_store(client, target, graph, store)
                 else:
-                    _load_by_update(client, target, graph, triples)
-                sent[graph] = len(triples)
+                    sent[graph] = _load_by_update(client, target, graph, store)
                 if on_graph is not None:
-                    on_graph(graph, len(triples))
+                    on_graph(graph, sent[graph])
             checked = {g: count_on_server(client, target.query_url, g) for g in graphs} if target.query_url else {}
         except httpx.HTTPError as e:
             raise TargetError(f"{target.url}: {type(e).__name__}: {e}") from e
@@ -108,24 +116,32 @@ def load_graphs(
     return {"sent": sent, "checked": checked}
 
 
-def _load_by_graph_store(client: httpx.Client, target: Target, graph: str, triples: list[Triple]) -> None:
-    for i, chunk in enumerate(_chunks(triples, target.chunk)):
+def _load_by_graph_store(client: httpx.Client, target: Target, graph: str, store: Store) -> int:
+    sent = 0
+    for i, chunk in enumerate(_chunks(store, graph, target.chunk)):
+        if i > 0 and not chunk:
+            continue
         body = serialize(chunk, format=RdfFormat.N_TRIPLES) or b""
         method = "PUT" if i == 0 else "POST"
         r = client.request(
             method, target.url, params={"graph": graph}, content=body, headers={"Content-Type": "text/turtle"}
         )
         _check(r, f"{method} <{graph}> to {target.url}")
+        sent += len(chunk)
+    return sent
 
 
-def _load_by_update(client: httpx.Client, target: Target, graph: str, triples: list[Triple]) -> None:
+def _load_by_update(client: httpx.Client, target: Target, graph: str, store: Store) -> int:
     r = client.post(target.url, data={"update": f"DROP SILENT GRAPH <{graph}>"})
     _check(r, f"DROP GRAPH <{graph}> on {target.url}")
-    for chunk in _chunks(triples, target.update_chunk):
+    sent = 0
+    for chunk in _chunks(store, graph, target.update_chunk):
         if not chunk:
             continue
         r = client.post(target.url, data={"update": _insert_data(chunk, NamedNode(graph))})
         _check(r, f"INSERT DATA into <{graph}> on {target.url}")
+        sent += len(chunk)
+    return sent
 
 
 def load_build(

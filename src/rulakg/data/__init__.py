@@ -29,16 +29,15 @@ class BulkMapper:
     SHACL), which cannot hold millions of triples; its tests check its shapes on a sample."""
 
     inputs: Callable[[Path], tuple[Path, ...]]
-    file: Callable[[Path, "Settings"], Path]
+    file: Callable[[Path, Settings], Path]
 
 
 bulk_mappers: dict[str, BulkMapper] = {}
 
 
 def _register() -> None:
-    from rulakg.data.article_mapping import compile_article
-
     from rulakg.data import unvotes
+    from rulakg.data.article_mapping import compile_article
 
     mappers["article"] = compile_article
     bulk_mappers["unvotes"] = BulkMapper(unvotes.inputs, unvotes.record_file)

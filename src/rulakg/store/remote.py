@@ -36,6 +36,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -49,6 +50,7 @@ from rulakg.store.remote_text import TermError, bind_values, with_base
 CHUNK = 64 * 1024
 PREFIX_LIMIT = 256 * 1024  # as the pool: an answer that ends within this is sent whole (Content-Length, cache)
 RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 
 
@@ -122,20 +124,22 @@ class _Cancelled(Exception):
 
 
 class _BodyReader:
-    """The response body as the binary file pyoxigraph's parsers read."""
+    """The response body as the binary file pyoxigraph's parsers read (in small reads: no copying of the rest)."""
 
     def __init__(self, chunks: Iterator[bytes]):
         self.chunks = chunks
         self.buf = b""
+        self.pos = 0
 
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0:
-            out = self.buf + b"".join(self.chunks)
-            self.buf = b""
+            out = self.buf[self.pos :] + b"".join(self.chunks)
+            self.buf, self.pos = b"", 0
             return out
-        if not self.buf:
-            self.buf = next(self.chunks, b"")
-        out, self.buf = self.buf[:n], self.buf[n:]
+        if self.pos >= len(self.buf):
+            self.buf, self.pos = next(self.chunks, b""), 0
+        out = self.buf[self.pos : self.pos + n]
+        self.pos += len(out)
         return out
 
 
@@ -478,7 +482,11 @@ class RemoteBackend:
         try:
             timeout = httpx.Timeout(max(0.05, remaining) + 0.5, connect=min(5.0, max(0.05, remaining)))
             with self._client.stream(
-                "POST", self.query_url, data=job.params, headers={"Accept": job.accept}, timeout=timeout
+                "POST",
+                self.query_url,
+                content=urlencode(job.params),
+                headers={"Accept": job.accept, **FORM},
+                timeout=timeout,
             ) as response:
                 channel.response = response
                 if channel.cancelled:

@@ -33,7 +33,7 @@ def term_text(term: dict[str, Any]) -> str:
             raise TermError(f"Invalid language tag {lang!r}")
         return f"{text}@{lang}"
     if term.get("datatype"):
-        return text + term_text({"type": "iri", "value": term["datatype"]})
+        return text + "^^" + term_text({"type": "iri", "value": term["datatype"]})
     return text
 
 

@@ -15,11 +15,14 @@ What is written (IRIs under ``<base>id/``):
   ``rula:Citation`` quoting its line of ``un_roll_calls.csv`` (offsets in the decompressed file);
 * per vote ``vote-cast/unga-<rcid>-<state>``: a ``rula:VoteCast`` (yes, no, abstain, absent, not a member) whose
   provenance and assertion status are its roll call's (``rula:inVote``; the shapes accept that path), not repeated
-  on each of the 1.1 million votes (2.3 million triples saved); and beside it the direct ``rula:votedYes``/``votedNo``/``votedAbstain``/
-  ``votedAbsent`` link from the state to the roll call (fast joins; none for non-members);
+  on each of the 1.2 million votes (2.4 million triples saved); and beside it the direct ``rula:votedYes``/
+  ``votedNo``/``votedAbstain``/``votedAbsent`` link from the state to the roll call (fast joins; none for
+  non-members);
 * states not in the article (labels en/es/pt/ru, ISO and COW codes, QID from countries.csv only), successions,
   and membership of Latin America and the Caribbean for the 33 states;
-* agreement observations (``agreement``) and ideal points (Bailey–Strezhnev–Voeten) as ``rula:StatisticalObservation``.
+* per roll call the Latin American and Caribbean yes/no/abstain(/absent) counts as ``rula:VoteTally`` nodes;
+* agreement observations (``agreement``) and ideal points (Bailey–Strezhnev–Voeten) as
+  ``rula:StatisticalObservation``.
 """
 
 from __future__ import annotations
@@ -65,6 +68,13 @@ CITATION = (
     "Bailey, Strezhnev & Voeten, Journal of Conflict Resolution 61(2), 2017, 430-456."
 )
 
+LANDING_PAGE = "https://dataverse.harvard.edu/dataset.xhtml?persistentId=hdl:1902.1/12379"
+DESCRIPTION = (
+    "Roll calls, votes (with absences and non-members for sessions 1-70), issue codes and ideal points of the UN "
+    "General Assembly, 1946-2020, as repackaged in the R package unvotes (dgrtwo/unvotes) and by E. Voeten; see "
+    "data/unvotes/SOURCE.md."
+)
+
 
 def _esc(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
@@ -97,13 +107,13 @@ def adopted_symbol(unres: str) -> str | None:
     return None
 
 
-def article_votes(article_dir: Path | None) -> dict[str, str]:
-    """Adopted symbol → the article's resolution id, for the resolutions the article records."""
+def article_votes(article_dir: Path | None) -> dict[str, dict[str, str]]:
+    """Adopted symbol → the article's row of un_resolutions.csv, for the resolutions the article records."""
     path = article_dir / "un_resolutions.csv" if article_dir else None
     if path is None or not path.is_file():
         return {}
     with open(path, encoding="utf-8", newline="") as f:
-        return {row["adopted_symbol"]: row["id"] for row in csv.DictReader(f) if row.get("adopted_symbol")}
+        return {row["adopted_symbol"]: row for row in csv.DictReader(f) if row.get("adopted_symbol")}
 
 
 def resolve_votes(
@@ -136,7 +146,7 @@ def _record(
     calls: dict[int, RollCall],
     votes: dict[int, dict[str, int]],
     states: StateIndex,
-    in_article: dict[str, str],
+    in_article: dict[str, dict[str, str]],
 ) -> Iterator[str]:
     ID = base + "id/"
     r = lambda local: f"<{R}{local}>"  # noqa: E731
@@ -154,21 +164,30 @@ def _record(
     direct = {code: r(local) for code, local in DIRECT.items()}
     state_iri = {slug: f"<{ID}state/{slug}>" for slug in used}
     ga = f"<{ID}organisation/un-general-assembly>"
+    lac = {slug for slug in used if states.by_slug[slug].lac}
     for rcid, call in sorted(calls.items()):
         symbol = adopted_symbol(call.unres)
-        article_id = in_article.get(symbol or "") if not (call.amend or call.para) else None
+        row = in_article.get(symbol or "") if not (call.amend or call.para) else None
+        article_id = row["id"] if row else None
         vote = f"<{ID}vote/{article_id}>" if article_id else f"<{ID}vote/unga-rollcall-{rcid}>"
         citation = f"<{ID}citation/unga-voting-data-rollcall-{rcid}>"
-        yield f"{vote} {RDF_TYPE} {type_vote} .\n"
         yield f"{vote} {r('rollCallId')} {typed(rcid, 'integer')} .\n"
         yield f"{vote} {r('session')} {typed(call.session, 'integer')} .\n"
-        yield f"{vote} {r('dateValue')} {lit(call.date)} .\n"
-        yield f"{vote} {r('datePrecision')} {r('precision-day')} .\n"
-        yield f"{vote} {r('earliestDate')} {typed(call.date, 'date')} .\n"
-        yield f"{vote} {r('latestDate')} {typed(call.date, 'date')} .\n"
-        yield f"{vote} {r('votingBody')} {ga} .\n"
-        title = call.descr or call.short or f"roll call {rcid}"
-        yield f"{vote} {RDFS_LABEL} {lit(f'UNGA roll call {rcid} ({call.date}): {title[:200]}', 'en')} .\n"
+        # On the article's node, what the article's graph already says is not repeated: the same triple in two
+        # graphs is two solutions of a query over their union.
+        if not row:
+            yield f"{vote} {RDF_TYPE} {type_vote} .\n"
+        if not row or row.get("date") != call.date:
+            yield f"{vote} {r('dateValue')} {lit(call.date)} .\n"
+            yield f"{vote} {r('datePrecision')} {r('precision-day')} .\n"
+            yield f"{vote} {r('earliestDate')} {typed(call.date, 'date')} .\n"
+            yield f"{vote} {r('latestDate')} {typed(call.date, 'date')} .\n"
+        if not row or row.get("body") != "un-general-assembly":
+            yield f"{vote} {r('votingBody')} {ga} .\n"
+        if not article_id:  # the article's node has its own labels
+            title = call.descr or call.short or f"roll call {rcid}"
+            yield f"{vote} {RDFS_LABEL} {lit(f'UNGA roll call {rcid} ({call.date}): {title[:200]}', 'en')} .\n"
+            yield f"{vote} {RDFS_LABEL} {lit(f'Votación {rcid} de la AGNU ({call.date}): {title[:200]}', 'es')} .\n"
         if call.short:
             yield f"<{vote[1:-1]}> <{DCT}title> {lit(call.short, 'en')} .\n"
         if call.descr:
@@ -180,7 +199,8 @@ def _record(
         for issue in call.issues:
             yield f"{vote} {r('voteIssue')} {r('issue-' + issue)} .\n"
         yield f"{vote} {derived} {citation} .\n"
-        yield f"{vote} {status} {stated} .\n"
+        if not row:
+            yield f"{vote} {status} {stated} .\n"
         yield f"{citation} {RDF_TYPE} {r('Citation')} .\n"
         yield f"{citation} {r('quote')} {lit(call.row)} .\n"
         yield f"{citation} {r('startOffset')} {typed(call.start, 'nonNegativeInteger')} .\n"
@@ -194,6 +214,7 @@ def _record(
             if symbol:
                 yield f"{resolution} {r('adoptedSymbol')} {lit(symbol)} .\n"
                 yield f"{resolution} {r('session')} {typed(call.session, 'integer')} .\n"
+        yield from _lac_tallies(ID, r, rcid, vote, citation, votes[rcid], lac)
         for slug, code in sorted(votes[rcid].items()):
             cast = f"<{ID}vote-cast/unga-{rcid}-{slug}>"
             yield f"{cast} {RDF_TYPE} {type_cast} .\n"
@@ -203,7 +224,6 @@ def _record(
             if code in direct:
                 yield f"{state_iri[slug]} {direct[code]} {vote} .\n"
 
-    lac = {slug for slug in used if states.by_slug[slug].lac}
     agreement_set = f"<{ID}dataset/unga-voting-agreement>"
     for a in agreements(votes, calls, COUNTERPARTS, lac):
         obs = f"<{ID}observation/unga-agreement-{a.session}-{a.state}-{a.counterpart}-{a.issue or 'all'}>"
@@ -243,18 +263,43 @@ def _record(
         yield f"{obs} {status} {lit('stated')} .\n"
 
 
+def _lac_tallies(  # type: ignore[no-untyped-def]
+    ID: str, r, rcid: int, vote: str, citation: str, cast: dict[str, int], lac: set[str]
+) -> Iterator[str]:
+    """How the Latin American and Caribbean states voted: one rula:VoteTally per option (yes, no and abstain
+    always, absent when any), so that "where did the region split" is a filter, not a GROUP BY."""
+    counts = {YES: 0, NO: 0, ABSTAIN: 0, ABSENT: 0}
+    for slug, code in cast.items():
+        if slug in lac and code in counts:
+            counts[code] += 1
+    group = f"<{ID}grouping/latin-america-and-the-caribbean>"
+    for code, n in counts.items():
+        if code == ABSENT and not n:
+            continue
+        tally = f"<{ID}tally/unga-{rcid}-lac-{VOTE_OPTION[code].removeprefix('vote-')}>"
+        yield f"{tally} {RDF_TYPE} {r('VoteTally')} .\n"
+        yield f"{tally} {r('tallyOf')} {vote} .\n"
+        yield f"{tally} {r('tallyGroup')} {group} .\n"
+        yield f"{tally} {r('voteOption')} {r(VOTE_OPTION[code])} .\n"
+        yield f"{tally} {r('voteCount')} {typed(n, 'integer')} .\n"
+        yield f"{tally} <{PROV}wasDerivedFrom> {citation} .\n"
+        yield f"{tally} {r('assertionStatus')} {lit('inferred')} .\n"
+        yield f"{tally} {r('confidence')} {typed('1', 'decimal')} .\n"
+
+
 def _dataset(ID: str, doc: str, r) -> Iterator[str]:  # type: ignore[no-untyped-def]
     yield f"{doc} {RDF_TYPE} {r('Document')} .\n"
     yield f"{doc} {RDF_TYPE} {DCAT_DATASET} .\n"
     yield f"{doc} {RDF_TYPE} <{PROV}Entity> .\n"
     yield f"{doc} <{DCT}title> {lit('United Nations General Assembly Voting Data', 'en')} .\n"
     yield f"{doc} {RDFS_LABEL} {lit('UN General Assembly voting data (Voeten), 1946-2020', 'en')} .\n"
-    yield f"{doc} {RDFS_LABEL} {lit('Datos de votación de la Asamblea General de la ONU (Voeten), 1946-2020', 'es')} .\n"
+    label_es = "Datos de votación de la Asamblea General de la ONU (Voeten), 1946-2020"
+    yield f"{doc} {RDFS_LABEL} {lit(label_es, 'es')} .\n"
     yield f"{doc} <{DCT}bibliographicCitation> {lit(CITATION)} .\n"
     yield f"{doc} <{DCT}identifier> {lit('hdl:1902.1/12379')} .\n"
     yield f"{doc} <{DCT}license> <https://creativecommons.org/publicdomain/zero/1.0/> .\n"
-    yield f"{doc} <http://www.w3.org/ns/dcat#landingPage> <https://dataverse.harvard.edu/dataset.xhtml?persistentId=hdl:1902.1/12379> .\n"
-    yield f"{doc} <{DCT}description> {lit('Roll calls, votes (with absences and non-members for sessions 1-70), issue codes and ideal points of the UN General Assembly, 1946-2020, as repackaged in the R package unvotes (dgrtwo/unvotes) and by E. Voeten; see data/unvotes/SOURCE.md.', 'en')} .\n"
+    yield f"{doc} <http://www.w3.org/ns/dcat#landingPage> <{LANDING_PAGE}> .\n"
+    yield f"{doc} <{DCT}description> {lit(DESCRIPTION, 'en')} .\n"
     for ident, file_, en in (
         ("unga-voting-data", "un_roll_calls.csv", "Voeten's roll-call and vote files"),
         ("unga-ideal-points", "idealpoints_all_apr2020.csv", "Ideal point estimates, April 2020"),

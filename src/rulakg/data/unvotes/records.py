@@ -61,7 +61,8 @@ def _flag(value: str) -> bool | None:
 
 def read_roll_calls(folder: Path) -> dict[int, RollCall]:
     """Every roll call, by rcid, with its issue codes and its own line of the file (for provenance)."""
-    text = gzip.open(folder / ROLL_CALLS, "rt", encoding="utf-8", newline="").read()
+    with gzip.open(folder / ROLL_CALLS, "rt", encoding="utf-8", newline="") as f:
+        text = f.read()
     calls: dict[int, RollCall] = {}
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)

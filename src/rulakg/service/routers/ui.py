@@ -301,6 +301,7 @@ async def votes_page(request: Request) -> Response:
             state_of(request),
             prefix_text("rula", "rdfs")
             + """SELECT ?r (SAMPLE(?d0) AS ?d) (SAMPLE(?a0) AS ?a) WHERE { ?r a rula:UNResolution .
+FILTER EXISTS { ?c a rula:VoteCast ; rula:onResolution ?r }
 OPTIONAL { ?r rula:draftSymbol ?d0 } OPTIONAL { ?r rula:adoptedSymbol ?a0 } } GROUP BY ?r ORDER BY ?r""",
         )
     except BackendError as e:
@@ -311,12 +312,15 @@ OPTIONAL { ?r rula:draftSymbol ?d0 } OPTIONAL { ?r rula:adoptedSymbol ?a0 } } GR
         for r in rows
     )
     controls = f"""<div class="field"><label for="v-resolution">Resolution</label>
-<select id="v-resolution" name="resolution"><option value="">(all resolutions)</option>{opts}</select></div>"""
+<select id="v-resolution" name="resolution"><option value="">(all resolutions)</option>{opts}</select></div>
+<div class="field"><label for="v-rollcall">or a roll call of the UN voting record (rcid, e.g. 5309)</label>
+<input id="v-rollcall" name="rollcall" type="number" min="1" inputmode="numeric"></div>"""
     return _view(
         "How states voted at the UN",
         "/views/votes",
         "A matrix of the recorded votes: one row per state, one column per resolution, coloured by the vote "
-        "(yes, no, abstain, absent). Select a cell to open the vote's page.",
+        "(yes, no, abstain, absent). Select a cell to open the vote's page. A roll call number (Voeten's rcid) "
+        "shows every state's vote in that roll call of the UN General Assembly voting record, 1946–2019.",
         controls,
         "votes-chart",
         "/static/votes.js",
@@ -433,9 +437,15 @@ async def timeline_data(
 
 @views_router.get("/api/views/votes", summary="The recorded votes of states on UN resolutions")
 async def votes_data(
-    request: Request, resolution: str | None = Query(None, description="Keep one resolution (IRI)")
+    request: Request,
+    resolution: str | None = Query(None, description="Keep one resolution (IRI)"),
+    rollcall: int | None = Query(
+        None, ge=1, le=10**9, description="Instead: every state's vote in one roll call of the UN voting record (rcid)"
+    ),
 ) -> Response:
     st = state_of(request)
+    if rollcall is not None:
+        return await _roll_call_votes(st, rollcall)
     flt = ""
     if resolution:
         if any(c in resolution for c in '<>" {}|\\^`'):
@@ -471,6 +481,44 @@ async def votes_data(
         for r in rows
     ]
     return JSONResponse({"count": len(votes), "options": ["yes", "no", "abstain", "absent"], "votes": votes})
+
+
+async def _roll_call_votes(st: Any, rcid: int) -> Response:
+    """Every state's vote in roll call ``rcid`` of the UN voting record (graph/unvotes); 404 if there is none."""
+    query = (
+        prefix_text("rula", "rdfs")
+        + f"""SELECT ?cast ?rc ?symbol ?state ?stateLabel ?option WHERE {{
+  ?rc rula:rollCallId {rcid} .
+  GRAPH <{st.settings.base_iri}graph/unvotes> {{ ?cast rula:inVote ?rc ; rula:voter ?state ; rula:voteOption ?o }}
+  BIND(STRAFTER(STR(?o), "#vote-") AS ?option)
+  OPTIONAL {{ SELECT ?rc (SAMPLE(COALESCE(?a, ?code)) AS ?s0) WHERE {{ ?rc rula:rollCallId {rcid} ;
+      rula:onResolution ?res . OPTIONAL {{ ?res rula:adoptedSymbol ?a }} OPTIONAL {{ ?res rula:resolutionCode ?code }}
+  }} GROUP BY ?rc }}
+  BIND(CONCAT(COALESCE(?s0, "no resolution"), " (roll call {rcid})") AS ?symbol)
+  OPTIONAL {{ ?state rdfs:label ?stateLabel FILTER(LANGMATCHES(LANG(?stateLabel), "en")) }}
+}} ORDER BY ?stateLabel ?state"""
+    )
+    try:
+        rows = await select(st, query)
+    except BackendError as e:
+        return e.response
+    if not rows:
+        return JSONResponse({"detail": f"No roll call {rcid} in the UN voting record."}, 404)
+    votes = [
+        {
+            "cast": r["cast"]["value"],
+            "href": local_href(st, r["rc"]["value"]),
+            "resolution": r["rc"]["value"],
+            "symbol": r["symbol"]["value"],
+            "state": r["state"]["value"],
+            "stateLabel": _label(r, "stateLabel", "state"),
+            "option": r["option"]["value"],
+            "status": None,
+        }
+        for r in rows
+    ]
+    options = ["yes", "no", "abstain", "absent", "not-member"]
+    return JSONResponse({"count": len(votes), "options": options, "votes": votes})
 
 
 @views_router.get("/api/views/network", summary="Officials, states and agreements as a graph (nodes and links)")

@@ -2,7 +2,7 @@
    so the marks are elements of the page), and list the data in a table for screen readers and keyboard users. */
 window.rulakgViews = (function () {
   "use strict";
-  var COLORS = { yes: "#1a7f37", no: "#b42318", abstain: "#9a6700", absent: "#667085",
+  var COLORS = { yes: "#1a7f37", no: "#b42318", abstain: "#9a6700", absent: "#667085", "not-member": "#c8ccd2",
     visit: "#0b5cad", agreement: "#b42318", official: "#8250df", state: "#0b5cad" };
   function formParams(form) {
     var p = new URLSearchParams();
