@@ -98,10 +98,11 @@ class _Channel:
     credits: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(8))  # back-pressure
     cancelled: bool = False
     response: httpx.Response | None = None
+    deadline: float = float("inf")  # time.monotonic() of the query's deadline: a reader that stopped reading
 
     def send(self, kind: str, payload: Any = None) -> None:
         while not self.credits.acquire(timeout=0.5):  # the reader is slow: wait, unless it gave up
-            if self.cancelled:
+            if self.cancelled or time.monotonic() > self.deadline:  # (an answer nobody reads ends at the deadline)
                 raise _Cancelled
         if self.cancelled:
             raise _Cancelled
@@ -479,6 +480,7 @@ class RemoteBackend:
     # the thread ---------------------------------------------------------------------------------------
     def _fetch(self, job: _Job, channel: _Channel, remaining: float) -> None:
         """Send ``job`` and relay the re-serialized answer (or an error) to the channel; on a pool thread."""
+        channel.deadline = time.monotonic() + remaining
         try:
             timeout = httpx.Timeout(max(0.05, remaining) + 0.5, connect=min(5.0, max(0.05, remaining)))
             with self._client.stream(

@@ -22,7 +22,13 @@ async def health(request: Request) -> JSONResponse:
         "store_open": ok,
         "triples": state.triples,
         "graphs": len(state.graphs),
-        "workers": {"alive": alive, "configured": state.settings.workers},
+        "backend": state.settings.backend,  # remote: "workers" are the query slots at the server (service/remote.py)
+        "workers": {
+            "alive": alive,
+            "configured": state.settings.remote_concurrency
+            if state.settings.backend == "remote"
+            else state.settings.workers,
+        },
     }
     return JSONResponse(body, status_code=200 if ok else 503)
 
