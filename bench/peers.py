@@ -29,6 +29,7 @@ import collections
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -79,12 +80,23 @@ def _param_term(var: str, value: str | None) -> str | None:
 
 
 def inline(text: str, var: str, term: str | None) -> str:
-    """A saved query's text with its parameter fixed by VALUES at the top of its WHERE clause (portable)."""
+    """A saved query's text with its parameter written in, as the service's substitution binds it: the term in
+    place of the variable (``(term AS ?var)`` in projections, left out of GROUP BY); unchanged when not given."""
     text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     if term is None:
         return text
-    head, where, body = text.partition("WHERE {")
-    return f"{head}{where}\n  VALUES ?{var} {{ {term} }}{body}"
+    pattern = re.compile(rf"\?{re.escape(var)}\b")
+    out, selects = [], 0
+    for line in text.splitlines():
+        if "GROUP BY" in line:
+            line = pattern.sub("", line).replace("GROUP BY  ", "GROUP BY ")
+        elif "SELECT" in line:  # the outer projection names it; a sub-select's must not (it would clash)
+            line = pattern.sub(f"({term} AS ?{var})" if selects == 0 else "", line)
+            selects += 1
+        else:
+            line = pattern.sub(term, line)
+        out.append(line)
+    return "\n".join(out)
 
 
 def saved_queries(raw: bool) -> list[dict[str, Any]]:
@@ -480,7 +492,10 @@ def _probe(peer: Peer, persons: list[int], stop: threading.Event, out: list[floa
         while not stop.is_set():
             q = f"SELECT ?p ?o WHERE {{ {synthetic.person(persons[i % len(persons)])} ?p ?o }}"
             i += 1
-            ms, r = _get(c, peer.url(q))
+            try:
+                ms, r = _get(c, peer.url(q))
+            except httpx.HTTPError:
+                continue
             if r.status_code == 200:
                 out.append(ms)
 
@@ -578,7 +593,7 @@ def run_size(label: str, triples: int, args: argparse.Namespace) -> dict[str, An
         res["throughput"] = throughput(peers, seq, args.conc, args.tput_seconds, meta["counts"], work)
         res["throughput_mix"] = seq_info
         if triples >= 1_000_000:
-            res["big_result"] = big_result(peers, 1_000_000, args.timeout * 4)
+            res["big_result"] = big_result([p for p in peers if p.name != "rdflib"], 1_000_000, args.timeout * 4)
     finally:
         for p in peers:
             p.stop()
@@ -620,6 +635,75 @@ def plot(results: dict[str, Any], out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None:
+        return "–"
+    if b == 0:
+        return "∞" if a else "–"
+    return f"{a / b:.2f}×"
+
+
+def _ms(v: float | None) -> str:
+    return "–" if v is None else (f"{v:.1f}" if v < 100 else f"{v:.0f}")
+
+
+def report(results: dict[str, Any]) -> str:
+    """Markdown: per size, latency cold and warm per kind with ratios (ours / peer), throughput, targets."""
+    out: list[str] = []
+    systems = ["rulakg", "oxigraph", "virtuoso", "rdflib"]
+    for label, r in results["sizes"].items():
+        lat = r["latency"]
+        present = [s for s in systems if s in lat["cold"]]
+        peers = [s for s in present if s != "rulakg"]
+        out.append(f"#### {label}: {r['data']['triples']:,} triples (load average {r['loadavg_start'][0]:.1f} → "
+                   f"{r['loadavg_end'][0]:.1f})\n")
+        loads = r["load"]
+        out.append("Load (s): " + ", ".join(
+            f"{s} {v['load_s']:.1f}" + (f" + aggregates {v['aggregates_s']:.1f}" if "aggregates_s" in v else "")
+            for s, v in loads.items()) + "\n")
+        for mode in ("cold", "warm"):
+            kinds = list(dict.fromkeys(k for s in present for k in lat[mode][s]))
+            head = ["query", *[f"{s} ms" for s in present], *[f"ours/{s}" for s in peers]]
+            out.append(f"{mode.capitalize()} latency, median (ms) and ratio ours / peer (< 1: we are faster):\n")
+            out.append("| " + " | ".join(head) + " |")
+            out.append("|" + " --- |" * len(head))
+            for k in kinds:
+                vals = {s: lat[mode][s].get(k, {}).get("median_ms") for s in present}
+                row = [k, *[_ms(vals[s]) for s in present], *[_ratio(vals["rulakg"], vals[s]) for s in peers]]
+                out.append("| " + " | ".join(row) + " |")
+            out.append("")
+        tp = r["throughput"]
+        out.append("Throughput of the mix (q/s; half repeated), and point look-ups under it at c=8:\n")
+        out.append("| system | c=1 | c=8 | c=32 | look-up p50 / p99 at c=8 (ms) |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for s in present:
+            c = tp[s]
+            pl = c["c8"].get("point_lookup_under_mix", {})
+            out.append(f"| {s} | {c['c1']['qps']:.0f} | {c['c8']['qps']:.0f} | {c['c32']['qps']:.0f} | "
+                       f"{_ms(pl.get('p50_ms'))} / {_ms(pl.get('p99_ms'))} |")
+        out.append("")
+        if "saved_api" in r:
+            out.append("Saved analytic queries through `/api/queries` (ms): cold, warm (result cache), "
+                       "no cache (median / p99):\n")
+            out.append("| saved query | cold | warm | no cache | rows |")
+            out.append("| --- | --- | --- | --- | --- |")
+            for k, v in r["saved_api"].items():
+                out.append(f"| {k} | {_ms(v['cold_ms'])} | {_ms(v['warm_median_ms'])} | "
+                           f"{_ms(v['nocache_median_ms'])} / {_ms(v['nocache_p99_ms'])} | {v['rows']} |")
+            out.append("")
+        if "big_result" in r:
+            out.append("1 M-row JSON result (s): " + ", ".join(
+                f"{s} {v.get('seconds', 0):.1f}" + (f" ({v['error']})" if "error" in v else "")
+                for s, v in r["big_result"].items()) + "\n")
+        diffs = lat["answer_differences"]
+        out.append(f"Answers: {lat['answers_compared']} queries compared on every system; "
+                   f"{len(diffs)} difference(s)" + (": " + "; ".join(diffs) if diffs else "") + ".")
+        if lat.get("given_up_kinds"):
+            out.append(f"Given up (a failure or over a quarter of the timeout, cold): {lat['given_up_kinds']}.")
+        out.append("")
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100k,1m,10m", help="comma-separated: 100k, 1m, 10m")
@@ -632,7 +716,11 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=60.0, help="per-request timeout (s)")
     ap.add_argument("--rdflib-max", type=int, default=1_000_000)
     ap.add_argument("--label", default="")
+    ap.add_argument("--report", type=Path, help="print the Markdown tables of an earlier results file and exit")
     args = ap.parse_args()
+    if args.report:
+        print(report(json.loads(args.report.read_text())))
+        return
     args.peers = args.peers.split(",")
     args.conc = [int(c) for c in args.conc.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -654,6 +742,7 @@ def main() -> None:
         results["wall_seconds"] = time.perf_counter() - started
         out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")  # after each size
     plot(results, out.with_suffix(".png"))
+    out.with_suffix(".md").write_text(report(results) + "\n")
     log(f"wrote {out.relative_to(ROOT)} and {out.with_suffix('.png').name} in {results['wall_seconds']:.0f} s")
 
 

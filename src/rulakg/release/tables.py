@@ -69,11 +69,15 @@ SELECT ?resolution ?draftSymbol ?adoptedSymbol ?label ?session WHERE {{
   OPTIONAL {{ ?resolution rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }}
   OPTIONAL {{ ?resolution rula:session ?session }}
 }} ORDER BY ?resolution""",
+    # one row per vote cast: the article's (rula:onResolution) and the UN roll calls' (rula:inVote); in the
+    # store's own order (by cast IRI), not sorted: a million rows of UN votes need no sort to be reproducible
     "votes": f"""{PREFIXES}
-SELECT ?cast ?resolution ?voter ?voteOption ?status WHERE {{
-  ?cast a rula:VoteCast ; rula:onResolution ?resolution ; rula:voter ?voter ; rula:voteOption ?voteOption .
+SELECT ?cast ?rollCall ?resolution ?voter ?voteOption ?status WHERE {{
+  ?cast a rula:VoteCast ; rula:voter ?voter ; rula:voteOption ?voteOption .
+  OPTIONAL {{ ?cast rula:inVote ?rollCall }}
+  OPTIONAL {{ ?cast rula:onResolution ?resolution }}
   OPTIONAL {{ ?cast rula:assertionStatus ?status }}
-}} ORDER BY ?cast""",
+}}""",
     "arms-transfers": f"""{PREFIXES}
 SELECT ?transfer ?label ?supplier ?recipient ?cooperationType ?weaponSystem ?date ?status WHERE {{
   ?transfer a rula:ArmsTransfer ; rula:supplier ?supplier ; rula:recipient ?recipient ; rula:assertionStatus ?status .

@@ -165,6 +165,7 @@ def _record(
     state_iri = {slug: f"<{ID}state/{slug}>" for slug in used}
     ga = f"<{ID}organisation/un-general-assembly>"
     lac = {slug for slug in used if states.by_slug[slug].lac}
+    described: set[str] = set()
     for rcid, call in sorted(calls.items()):
         symbol = adopted_symbol(call.unres)
         row = in_article.get(symbol or "") if not (call.amend or call.para) else None
@@ -209,11 +210,17 @@ def _record(
         if call.unres:
             resolution = f"<{ID}resolution/{unres_slug(call.unres)}>"
             yield f"{vote} {r('onResolution')} {resolution} .\n"
-            yield f"{resolution} {RDF_TYPE} {r('UNResolution')} .\n"
             yield f"{resolution} {r('resolutionCode')} {lit(call.unres)} .\n"
-            if symbol:
-                yield f"{resolution} {r('adoptedSymbol')} {lit(symbol)} .\n"
-                yield f"{resolution} {r('session')} {typed(call.session, 'integer')} .\n"
+            if resolution not in described and not (symbol and symbol in in_article):
+                described.add(resolution)  # the article describes its own resolutions
+                yield f"{resolution} {RDF_TYPE} {r('UNResolution')} .\n"
+                name = symbol or f"UNGA resolution {call.unres}"
+                yield f"{resolution} {RDFS_LABEL} {lit(name, 'en')} .\n"
+                # Voeten's short title of its (first) roll call: the data set gives no resolution titles
+                yield f"{resolution} <{DCT}title> {lit(call.short or name, 'en')} .\n"
+                if symbol:
+                    yield f"{resolution} {r('adoptedSymbol')} {lit(symbol)} .\n"
+                    yield f"{resolution} {r('session')} {typed(call.session, 'integer')} .\n"
         yield from _lac_tallies(ID, r, rcid, vote, citation, votes[rcid], lac)
         for slug, code in sorted(votes[rcid].items()):
             cast = f"<{ID}vote-cast/unga-{rcid}-{slug}>"

@@ -300,8 +300,10 @@ async def votes_page(request: Request) -> Response:
         rows = await select(
             state_of(request),
             prefix_text("rula", "rdfs")
-            + """SELECT ?r (SAMPLE(?d0) AS ?d) (SAMPLE(?a0) AS ?a) WHERE { ?r a rula:UNResolution .
-FILTER EXISTS { ?c a rula:VoteCast ; rula:onResolution ?r }
+            # the resolutions with vote casts of their own (the article's; the UN voting record's are reached by
+            # their roll call, below), found from the casts: `?r a rula:UNResolution` alone lists the record's 4,000
+            + """SELECT ?r (SAMPLE(?d0) AS ?d) (SAMPLE(?a0) AS ?a) WHERE { ?c rula:onResolution ?r ; rula:voter ?v .
+?r a rula:UNResolution .
 OPTIONAL { ?r rula:draftSymbol ?d0 } OPTIONAL { ?r rula:adoptedSymbol ?a0 } } GROUP BY ?r ORDER BY ?r""",
         )
     except BackendError as e:
@@ -454,7 +456,7 @@ async def votes_data(
     query = (
         prefix_text("rula", "rdfs")
         + f"""SELECT ?cast ?resolution ?symbol ?state ?stateLabel ?option ?status WHERE {{
-  ?cast a rula:VoteCast ; rula:onResolution ?resolution ; rula:voter ?state ; rula:voteOption ?o .
+  ?cast rula:onResolution ?resolution ; rula:voter ?state ; rula:voteOption ?o .
   {flt}
   OPTIONAL {{ ?cast rula:assertionStatus ?status }}
   BIND(STRAFTER(STR(?o), "#vote-") AS ?option)
