@@ -170,37 +170,28 @@ def research_queries(counts: dict[str, int], seed: int, instances: int = 10) -> 
     return out
 
 
-def request_sequence(
-    counts: dict[str, int], queries: list[dict[str, Any]], seed: int, length: int
-) -> tuple[list[str], dict[str, Any]]:
-    """The throughput mix: half from a popular set (repeated), half unique light queries; query texts."""
+def request_sequence(queries: list[dict[str, Any]], seed: int, length: int) -> tuple[list[str], dict[str, Any]]:
+    """The throughput mix's popular half: ``length`` draws from the popular set (the unique half is made by wrk)."""
     rng = random.Random(seed + 9)
     popular = [q["query"] for q in queries if q["kind"] in ("saved", "label", "vote-agreement-pair")]
     popular += [q["query"] for q in queries if q["kind"] == "vote-agreement-all"][:1]
-    persons = rng.sample(range(counts["persons"]), min(counts["persons"], length))
-    seq: list[str] = []
-    for i in range(length):
-        if i % 2 == 0:
-            seq.append(popular[rng.randrange(len(popular))])
-        else:
-            p = synthetic.person(persons[(i // 2) % len(persons)])
-            if i % 4 == 1:
-                seq.append(f"SELECT ?p ?o WHERE {{ {p} ?p ?o }}")
-            else:
-                seq.append(
-                    PRE + f"SELECT ?visit ?host ?date WHERE {{ ?visit rula:visitor {p} ; rula:hostState ?host ;"
-                    " rula:earliestDate ?date }"
-                )
     info = {
-        "length": length,
         "popular_distinct": len(set(popular)),
         "repeated_share": 0.5,
         "unique_share": 0.5,
         "popular": "the saved analytic queries (aggregate-backed), exact label look-ups, vote-agreement rates "
-        "of a pair of states, one vote-agreement aggregate over every state",
-        "unique": "point look-ups and visit joins on persons drawn without repetition",
+        "of a pair of states, one vote-agreement aggregate over every state: drawn at random, so repeated",
+        "unique": "point look-ups and visit joins on persons (in turn), each with its own LIMIT (100000 + its "
+        "number in the run, so no two are the same text): never repeated within or across runs",
     }
-    return seq, info
+    return [popular[rng.randrange(len(popular))] for _ in range(length)], info
+
+
+UNIQUE_TEMPLATES = (  # the unique half; PIDNUM and LIMITNUM are filled in by wrk's script
+    "SELECT ?p ?o WHERE { <" + ID + "person/pPIDNUM> ?p ?o } LIMIT LIMITNUM",
+    PRE + "SELECT ?visit ?host ?date WHERE { ?visit rula:visitor <" + ID + "person/pPIDNUM> ; rula:hostState ?host ;"
+    " rula:earliestDate ?date } LIMIT LIMITNUM",
+)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -453,26 +444,48 @@ def saved_api(peer: Peer, queries: list[dict[str, Any]], reps: int) -> dict[str,
     return out
 
 
-def _wrk_script(peer: Peer, seq: list[str], path: Path) -> None:
+def _wrk_script(peer: Peer, popular: list[str], persons: int, path: Path) -> None:
+    """A wrk script: requests alternate in pairs between the popular sequence and unique queries made on the fly;
+    THREADS and OFFSET are filled in per run (each thread takes every THREADS-th request number from OFFSET)."""
     prefix = peer.endpoint.split("/", 3)[3]
-    lines = ["local reqs = {"]
-    lines += [json.dumps(f"/{prefix}?query=" + urllib.parse.quote(q, safe="")) + "," for q in seq]
+    enc = lambda q: urllib.parse.quote(q, safe="")  # noqa: E731
+    lines = ["local popular = {"]
+    lines += [json.dumps(f"/{prefix}?query=" + enc(q)) + "," for q in popular]
+    lines.append("}")
+    lines.append("local unique = {")
+    for tpl in UNIQUE_TEMPLATES:
+        a, rest = enc(tpl).split("PIDNUM")
+        b, c = rest.split("LIMITNUM")
+        lines.append(f"  {{ {json.dumps(f'/{prefix}?query=' + a)}, {json.dumps(b)}, {json.dumps(c)} }},")
     lines += [
         "}",
         "local made = 0",
         "function setup(thread) thread:set('tid', made); made = made + 1 end",
         "local i = 0",
+        "local threads = THREADS",
         "request = function()",
-        "  local k = ((i * 2 + (tid or 0)) % #reqs) + 1",
+        "  local n = OFFSET + i * threads + (tid or 0)",
         "  i = i + 1",
-        f"  return wrk.format('GET', reqs[k], {{ ['Accept'] = '{JSON}' }})",
+        "  local path",
+        "  if math.floor(n / 2) % 2 == 0 then",
+        "    path = popular[math.floor(n / 4) % #popular + 1]",
+        "  else",
+        "    local u = unique[math.floor(n / 4) % #unique + 1]",
+        f"    path = u[1] .. tostring(n % {persons}) .. u[2] .. tostring(100000 + n) .. u[3]",
+        "  end",
+        f"  return wrk.format('GET', path, {{ ['Accept'] = '{JSON}' }})",
         "end",
     ]
     path.write_text("\n".join(lines) + "\n")
 
 
 def _wrk(peer: Peer, script: Path, conc: int, seconds: float) -> dict[str, Any]:
-    cmd = ["wrk", f"-t{min(2, conc)}", f"-c{conc}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(script), peer.base]
+    """wrk with 2 threads (1 at c=1), each taking every other request of the sequence: together, all of it."""
+    threads = min(2, conc)
+    run = script.with_name(f"{script.stem}-c{conc}.lua")
+    offset = conc * 10_000_000  # each run its own request numbers: its unique queries are new
+    run.write_text(script.read_text().replace("THREADS", str(threads)).replace("OFFSET", str(offset)))
+    cmd = ["wrk", f"-t{threads}", f"-c{conc}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(run), peer.base]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 90).stdout
     rps = errors = 0.0
     for line in out.splitlines():
@@ -507,7 +520,7 @@ def throughput(
     rng = random.Random(7)
     for p in peers:
         script = work / f"mix-{p.name}.lua"
-        _wrk_script(p, seq, script)
+        _wrk_script(p, seq, counts["persons"], script)
         out[p.name] = {}
         for conc in concs:
             if conc == 8:  # 7 connections of the mix, one client timing point look-ups
@@ -579,7 +592,7 @@ def run_size(label: str, triples: int, args: argparse.Namespace) -> dict[str, An
                 with part.open("rb") as src:
                     shutil.copyfileobj(src, f)
     queries = research_queries(meta["counts"], args.seed)
-    seq, seq_info = request_sequence(meta["counts"], queries, args.seed, args.sequence)
+    seq, seq_info = request_sequence(queries, args.seed, args.sequence)
     peers: list[Peer] = []
     try:
         start_systems(names, data, agg_nt, union_nt, store_dir, work, loads, peers)
@@ -712,7 +725,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=10, help="warm repetitions of each query")
     ap.add_argument("--tput-seconds", type=float, default=8.0)
     ap.add_argument("--conc", default="1,8,32")
-    ap.add_argument("--sequence", type=int, default=60_000, help="requests in the throughput sequence")
+    ap.add_argument("--sequence", type=int, default=1000, help="draws from the popular set (throughput mix)")
     ap.add_argument("--timeout", type=float, default=60.0, help="per-request timeout (s)")
     ap.add_argument("--rdflib-max", type=int, default=1_000_000)
     ap.add_argument("--label", default="")

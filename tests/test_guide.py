@@ -140,7 +140,8 @@ def test_the_service_serves_the_guide_it_built(server: LiveServer, project: Sett
     svg = httpx.get(f"{server.url}/docs/guide/model.svg")
     assert svg.headers["content-type"] == "image/svg+xml" and svg.text.startswith("<svg")
     assert httpx.get(f"{server.url}/docs/guide/no-such-page/").status_code == 404
-    for escape in ("/docs/guide/..%2F..%2Fbuild.json", "/docs/guide/%2E%2E/build.json"):
+    for escape in ("/docs/guide/..%2F..%2Fbuild.json", "/docs/guide/%2E%2E/build.json", "/docs/guide/a%00b",
+                   "/docs/guide/" + "x" * 5000):
         assert httpx.get(server.url + escape).status_code == 404
     assert "swagger" in httpx.get(f"{server.url}/docs").text.lower()  # /docs stays the OpenAPI UI
 

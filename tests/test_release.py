@@ -191,7 +191,8 @@ def test_a_downloaded_file_matches_its_checksum(downloads: LiveServer, release: 
 @pytest.mark.parametrize(
     "path",
     ["/downloads/9.9.9/SHA256SUMS", f"/downloads/{VERSION}/nothing.nq.gz", f"/downloads/{VERSION}/..%2Frelease.json",
-     "/downloads/..%2F..%2Fetc/passwd", f"/downloads/{VERSION}.partial/dcat.ttl"],
+     "/downloads/..%2F..%2Fetc/passwd", f"/downloads/{VERSION}.partial/dcat.ttl", f"/downloads/{VERSION}/a%00b",
+     f"/downloads/{VERSION}/{'x' * 5000}", f"/downloads/{'9' * 5000}/SHA256SUMS"],
 )
 def test_only_listed_files_of_complete_releases_are_served(downloads: LiveServer, path: str) -> None:
     answer = httpx.get(downloads.url + path)

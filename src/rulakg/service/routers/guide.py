@@ -37,19 +37,22 @@ async def guide_file(request: Request, path: str) -> Response:
     folder = _folder(request)
     if not folder.is_dir():
         return error_response(404, "The guide was not built: run `rulakg docs` (or `rulakg build --force`).")
-    target = (folder / path).resolve()
-    if not target.is_relative_to(folder):
-        return error_response(404, "Not in the guide.")
-    if target.is_dir():
-        if path and not path.endswith("/"):
-            return RedirectResponse(f"/docs/guide/{path}/", status_code=308)
-        target = target / "index.html"
     headers = {**SECURITY_HEADERS, "Content-Security-Policy": GUIDE_CSP, "Cache-Control": "no-cache"}
-    if not target.is_file():
+    try:
+        target = (folder / path).resolve()
+        inside = target.is_relative_to(folder) and "\x00" not in path
+        if inside and target.is_dir():
+            if path and not path.endswith("/"):
+                return RedirectResponse(f"/docs/guide/{path}/", status_code=308)
+            target = target / "index.html"
+        found = inside and target.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system…
+        found = False
+    if not found:
         missing = folder / "404.html"
         if missing.is_file():
             return FileResponse(missing, status_code=404, media_type="text/html; charset=utf-8", headers=headers)
-        return error_response(404, f"No page {path!r} in the guide.")
+        return error_response(404, f"No page {path[:200]!r} in the guide.")
     media = TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if media.startswith("text/") and "charset" not in media:
         media += "; charset=utf-8"
