@@ -361,7 +361,7 @@ def test_a_sample_of_the_record_conforms_to_the_shapes_and_uses_declared_terms(s
                                              <http://purl.org/linked-data/cube#DataSet>)) }}
         UNION {{ VALUES ?x {{ id:citation\\/unga-voting-data id:citation\\/unga-ideal-points }} }}
     }} }}""")
-    assert len(nodes) > 1000
+    assert len(nodes) > 800
     values = " ".join(f"<{n}>" for [n] in nodes)
     buffer = io.BytesIO()
     for graph in (G_UNVOTES, G_ARTICLE):  # the sample's nodes, as each graph describes them
