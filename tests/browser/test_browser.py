@@ -157,7 +157,7 @@ def test_editor_runs_a_query_and_is_light_enough(browser: Any, live_url: str, ar
     Select(browser.find_element(By.ID, "example-select")).select_by_value("resolution-votes")
     wait(browser).until(lambda d: d.find_element(By.ID, "example-description").text)
     assert "UN resolution" in browser.find_element(By.ID, "example-description").text
-    assert "rula:VoteCast" in browser.execute_script("return window.rulakgYasgui.getTab().getYasqe().getValue()")
+    assert "rula:voteOption" in browser.execute_script("return window.rulakgYasgui.getTab().getYasqe().getValue()")
 
     # The address shares the query.
     browser.get(live_url + "/?query=" + quote("SELECT (42 AS ?answer) {}"))
