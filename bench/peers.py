@@ -738,6 +738,7 @@ def main() -> None:
     ap.add_argument("--sequence", type=int, default=1000, help="draws from the popular set (throughput mix)")
     ap.add_argument("--timeout", type=float, default=60.0, help="per-request timeout (s)")
     ap.add_argument("--rdflib-max", type=int, default=1_000_000)
+    ap.add_argument("--include", type=Path, help="an earlier results file whose sizes this run adds to")
     ap.add_argument("--skip-load", action="store_true", help="reuse our store of an earlier attempt at each size")
     ap.add_argument("--label", default="")
     ap.add_argument("--report", type=Path, help="print the Markdown tables of an earlier results file and exit")
@@ -754,11 +755,15 @@ def main() -> None:
     results: dict[str, Any] = {
         "started_utc": stamp,
         "label": args.label,
-        "args": vars(args),
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "machine": machine(),
         "command": " ".join([".venv/bin/python", "bench/peers.py", *sys.argv[1:]]),
         "sizes": {},
     }
+    if args.include:  # sizes measured by an earlier run (same code, same machine): one report, one plot
+        earlier = json.loads(args.include.read_text())
+        results["sizes"].update(earlier["sizes"])
+        results["included"] = {"file": args.include.name, "started_utc": earlier["started_utc"]}
     out = RESULTS / f"peers-{stamp}.json"
     started = time.perf_counter()
     for label in args.sizes.split(","):
