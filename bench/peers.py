@@ -107,7 +107,7 @@ def saved_queries(raw: bool) -> list[dict[str, Any]]:
             out.append(
                 {
                     "kind": "saved-raw" if raw else "saved",
-                    "name": f"{name}({value or ''})",
+                    "name": f"{'raw ' if raw else ''}{name}({value or ''})",
                     "saved": name,
                     "params": {} if value is None else {var.strip("_").split("_")[0]: _param_term(var, value)[1:-1]},
                     "query": inline(text, var, _param_term(var, value)),
@@ -600,6 +600,8 @@ def run_size(label: str, triples: int, args: argparse.Namespace) -> dict[str, An
                 with part.open("rb") as src:
                     shutil.copyfileobj(src, f)
     queries = research_queries(meta["counts"], args.seed)
+    if args.only_saved:  # the saved queries and their raw GROUP BYs only: latency and answers
+        queries = [q for q in queries if q["kind"].startswith("saved")]
     seq, seq_info = request_sequence(queries, args.seed, args.sequence)
     peers: list[Peer] = []
     try:
@@ -609,6 +611,9 @@ def run_size(label: str, triples: int, args: argparse.Namespace) -> dict[str, An
         res["latency"] = latency(peers, queries, args.reps, args.timeout)
         log(f"  latency done; differences: {res['latency']['answer_differences'][:5]}")
         ours = next((p for p in peers if p.name == "rulakg"), None)
+        if args.only_saved:
+            res["load"], res["loadavg_end"] = loads, os.getloadavg()
+            return res
         if ours:
             res["saved_api"] = saved_api(ours, queries, args.reps)
         res["throughput"] = throughput(peers, seq, args.conc, args.tput_seconds, meta["counts"], work)
@@ -738,6 +743,7 @@ def main() -> None:
     ap.add_argument("--sequence", type=int, default=1000, help="draws from the popular set (throughput mix)")
     ap.add_argument("--timeout", type=float, default=60.0, help="per-request timeout (s)")
     ap.add_argument("--rdflib-max", type=int, default=1_000_000)
+    ap.add_argument("--only-saved", action="store_true", help="latency and answers of the saved queries only")
     ap.add_argument("--include", type=Path, help="an earlier results file whose sizes this run adds to")
     ap.add_argument("--skip-load", action="store_true", help="reuse our store of an earlier attempt at each size")
     ap.add_argument("--label", default="")
