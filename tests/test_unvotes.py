@@ -419,3 +419,22 @@ def test_vote_view_shows_a_roll_call_of_the_record(server: LiveServer, record: R
     assert {v["state"] for v in early["votes"] if v["option"] != "not-member"} >= {f"{ID}state/ussr"}
     assert httpx.get(f"{server.url}/api/views/votes", params={"rollcall": "999999"}, timeout=30).status_code == 404
     assert httpx.get(f"{server.url}/api/views/votes", params={"rollcall": "x"}, timeout=30).status_code == 400
+
+
+def test_a_state_page_counts_its_votes_instead_of_listing_them(server: LiveServer) -> None:
+    """Cuba cast thousands of votes: its page shows a count per crowded property with a link to the whole list."""
+    import re
+    from html import unescape
+
+    page = httpx.get(f"{server.url}/id/state/cuba", headers={"Accept": "text/html"}, timeout=60)
+    assert page.status_code == 200
+    assert len(page.content) < 300_000
+    links = {
+        m.group(1): int(m.group(0).split(" values")[0].replace(",", "").rsplit(">", 1)[-1])
+        for m in re.finditer(r'>?[\d,]+ values — <a href="(/sparql\?[^"]+)"', page.text)
+    }
+    assert len(links) >= 2  # at least the votes cast (incoming) and the yes votes (outgoing)
+    for href, n in links.items():
+        listing = httpx.get(f"{server.url}{unescape(href)}", timeout=60)
+        assert listing.status_code == 200
+        assert len(listing.text.splitlines()) - 1 == n

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
@@ -120,6 +121,26 @@ def _not_found(request: Request, iri: str) -> Response:
     return PlainTextResponse(message, 404)
 
 
+PER_PROPERTY = 50  # above this many values of one property, the page shows a count and a link to the list
+
+
+async def _crowded(state: Any, pattern: str) -> list[tuple[str, int]]:
+    """The properties of ``pattern`` (with ``?p``) that have more than PER_PROPERTY values: a state is linked to
+    thousands of UN votes and figures, and listing them would make its page slow and huge."""
+    rows = await select(state, f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {pattern} }} GROUP BY ?p ORDER BY ?p")
+    return [(r["p"]["value"], int(r["n"]["value"])) for r in rows if int(r["n"]["value"]) > PER_PROPERTY]
+
+
+def _leave_out(crowded: list[tuple[str, int]]) -> str:
+    return f"FILTER(?p NOT IN ({', '.join(f'<{p}>' for p, _ in crowded)}))" if crowded else ""
+
+
+def _listing(n: int, pattern: str, var: str) -> str:
+    """A count and a link to the whole list as CSV from the SPARQL endpoint."""
+    query = urlencode({"query": f"SELECT {var} WHERE {{ {pattern} }} ORDER BY {var}", "format": "csv"})
+    return f'{n:,} values — <a href="/sparql?{escape(query)}">all of them (CSV)</a>'
+
+
 def _value(state: Any, term: dict[str, str], label: str | None = None) -> str:
     """A term of a result as HTML: a link for an IRI, the text and its language or datatype for a literal."""
     if term["type"] == "uri":
@@ -140,20 +161,23 @@ def _value(state: Any, term: dict[str, str], label: str | None = None) -> str:
 async def _render(request: Request, iri: str) -> str:
     state = state_of(request)
     lbl = 'FILTER(LANGMATCHES(LANG(?l), "en") || LANG(?l) = "")'
+    out_crowded = await _crowded(state, f"<{iri}> ?p ?o")
     out_rows = await select(
         state,
         prefix_text("rdfs")
         + f"""SELECT ?p ?o (SAMPLE(?l) AS ?ol) (SAMPLE(?pl0) AS ?pl) (SAMPLE(?g) AS ?graph) WHERE {{
-  GRAPH ?g {{ <{iri}> ?p ?o }}
+  GRAPH ?g {{ <{iri}> ?p ?o {_leave_out(out_crowded)} }}
   OPTIONAL {{ ?o rdfs:label ?l {lbl} }}
   OPTIONAL {{ ?p rdfs:label ?pl0 FILTER(LANGMATCHES(LANG(?pl0), "en")) }}
 }} GROUP BY ?p ?o ORDER BY ?p ?o LIMIT 2000""",
     )
+    crowded = await _crowded(state, f"?s ?p <{iri}>")
+    leave_out = _leave_out(crowded)
     in_rows = await select(
         state,
         prefix_text("rdfs")
         + f"""SELECT ?s ?p (SAMPLE(?l) AS ?sl) (SAMPLE(?pl0) AS ?pl) WHERE {{
-  ?s ?p <{iri}>
+  ?s ?p <{iri}> {leave_out}
   OPTIONAL {{ ?s rdfs:label ?l {lbl} }}
   OPTIONAL {{ ?p rdfs:label ?pl0 FILTER(LANGMATCHES(LANG(?pl0), "en")) }}
 }} GROUP BY ?s ?p ORDER BY ?p ?sl ?s LIMIT 1000""",
@@ -245,6 +269,11 @@ async def _render(request: Request, iri: str) -> str:
     parts.append('<section aria-labelledby="h-props"><h2 id="h-props">Properties</h2>')
     parts.append('<table class="props"><caption class="visually-hidden">Properties of this entity</caption>')
     parts.append('<thead><tr><th scope="col">Property</th><th scope="col">Value</th></tr></thead><tbody>')
+    for p, n in out_crowded:
+        parts.append(
+            f'<tr class="crowded"><th scope="row">{iri_link(state, p, short(p))}</th>'
+            f'<td>{_listing(n, f"<{iri}> <{p}> ?o", "?o")}</td></tr>'
+        )
     for p, rows in grouped.items():
         cells = []
         for r in rows:
@@ -272,8 +301,9 @@ async def _render(request: Request, iri: str) -> str:
                 f'<p class="cite">{iri_link(state, q["c"]["value"], "citation")}{src}{where}</p></li>'
             )
         parts.append("</ol></section>")
-    if in_rows:
-        parts.append(f'<section aria-labelledby="h-in"><h2 id="h-in">Linked from ({len(in_rows)})</h2>')
+    if in_rows or crowded:
+        total = len(in_rows) + sum(n for _, n in crowded)
+        parts.append(f'<section aria-labelledby="h-in"><h2 id="h-in">Linked from ({total})</h2>')
         parts.append(
             '<table class="props"><thead><tr><th scope="col">Subject</th><th scope="col">Property</th></tr></thead>'
             "<tbody>"
@@ -283,6 +313,11 @@ async def _render(request: Request, iri: str) -> str:
             parts.append(
                 f"<tr><td>{_value(state, r['s'], (r.get('sl') or {}).get('value'))}</td>"
                 f"<td>{iri_link(state, p, (r.get('pl') or {}).get('value') or short(p))}</td></tr>"
+            )
+        for p, n in crowded:
+            parts.append(
+                f'<tr class="crowded"><td>{_listing(n, f"?s <{p}> <{iri}>", "?s")}</td>'
+                f"<td>{iri_link(state, p, short(p))}</td></tr>"
             )
         parts.append("</tbody></table></section>")
     path = iri[len(state.settings.base_iri + "id/") :]
