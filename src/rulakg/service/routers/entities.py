@@ -195,7 +195,8 @@ async def _render(request: Request, iri: str) -> str:
         state,
         prefix_text("rula", "rdfs")
         + f"""SELECT ?s (SAMPLE(?l) AS ?label) (MIN(?a) AS ?start) (MAX(?b) AS ?end) WHERE {{
-  {{ BIND(<{iri}> AS ?s) }} UNION {{ ?s ?p <{iri}> }} UNION {{ <{iri}> ?p ?s FILTER(isIRI(?s)) }}
+  {{ BIND(<{iri}> AS ?s) }} UNION {{ ?s ?p <{iri}> {leave_out} }}
+  UNION {{ <{iri}> ?p ?s FILTER(isIRI(?s)) {_leave_out(out_crowded)} }}
   ?s rula:earliestDate ?a . OPTIONAL {{ ?s rula:latestDate ?b0 }} BIND(COALESCE(?b0, ?a) AS ?b)
   OPTIONAL {{ ?s rdfs:label ?l {lbl} }}
 }} GROUP BY ?s ORDER BY ?start LIMIT 300""",
