@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from rulakg.sparql_text import cap_rows, inspect
+from rulakg.sparql_text import cap_rows, inspect, is_single_pattern
 
 _STORE = ox.Store()
 
@@ -209,3 +209,54 @@ def test_capped_query_really_returns_cap_rows():
         capped, applied = cap_rows(query, 5)
         assert applied
         assert len(list(store.query(capped))) == 5, capped
+
+
+# --- single-pattern look-ups (answered in the service process: store/inline.py) -------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?p ?o WHERE { <http://x/1> ?p ?o }",
+        "SELECT ?p ?o WHERE { <http://x/1> ?p ?o . } LIMIT 10",
+        'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT ?s WHERE { ?s rdfs:label "State 5"@en }',
+        'SELECT * { ?s <http://p> "5"^^<http://www.w3.org/2001/XMLSchema#integer> }',
+        "SELECT * { ?s <http://p> -5 }",
+        "ASK { <http://x/1> a ?c }",
+        "ASK {}",
+        "select ?s where { ?s a ex:State. } # a comment { ?x ?y ?z }",
+    ],
+)
+def test_single_pattern(query):
+    assert is_single_pattern(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?x WHERE { <http://x/1> ?p ?o }",  # ?x is never bound: empty rows, unbounded by the answer's size
+        "SELECT DISTINCT ?p WHERE { ?s ?p ?o }",
+        "SELECT ?p WHERE { ?s ?p ?o } ORDER BY ?p",
+        "SELECT ?p WHERE { ?s ?p ?o } LIMIT 5 OFFSET 1000000",
+        "SELECT ?o WHERE { ?s ex:a/ex:b ?o }",
+        "SELECT ?o WHERE { ?s ex:a* ?o }",
+        "SELECT ?o WHERE { ?s ^ex:a ?o }",
+        "SELECT ?o WHERE { ?s ex:p|ex:q ?o }",
+        "SELECT ?o WHERE { ?s <p> ?o FILTER(?o > 1) }",
+        "SELECT ?o WHERE { ?s <p> ?o . ?o <q> ?z }",
+        "SELECT ?o WHERE { ?s <p> ?o ; <q> ?z }",
+        "SELECT ?o WHERE { ?s <p> ?o, ?z }",
+        "SELECT ?o FROM <http://g> WHERE { ?s <p> ?o }",
+        "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "DESCRIBE <http://x/1>",
+        "SELECT ?o WHERE { GRAPH ?g { ?s <p> ?o } }",
+        "SELECT ?o WHERE { ?s <p> ?o } VALUES ?o { 1 }",
+        "SELECT ?o WHERE { ?s <p> [] }",
+        "SELECT ?o WHERE { { ?s <p> ?o } }",
+        "SELECT ?o WHERE { << ?a ?b ?c >> ?p ?o }",
+        "DELETE WHERE { ?s ?p ?o }",
+    ],
+)
+def test_not_single_pattern(query):
+    assert not is_single_pattern(query)

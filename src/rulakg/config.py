@@ -101,6 +101,20 @@ class Settings(BaseSettings):
     worker_queue_wait: float = Field(
         10.0, gt=0, description="Longest time a query waits for a free worker before a 503 (seconds)."
     )
+    inline_lookup_bytes: int = Field(
+        65536,
+        ge=0,
+        description="A look-up of one triple pattern (no FILTER, OPTIONAL, ORDER BY, OFFSET…) whose answer fits in "
+        "this many bytes is answered in the service process, without the round trip to a query worker; a bigger "
+        "answer goes to a worker. Its cost is bounded by its answer's size. 0: every query goes to a worker.",
+    )
+    enumeration_wait: float = Field(
+        10.0,
+        ge=0,
+        description="Longest time the start-up waits for the saved queries' enumerations (the allowed values a "
+        "query lists) before it serves; the rest are listed in the background, and a saved query's run waits for "
+        "its own. They are kept beside the build for the next start.",
+    )
     heavy_query_ms: float = Field(
         200.0,
         gt=0,

@@ -278,3 +278,81 @@ def looks_heavy(text: str) -> tuple[bool, str | None]:
         if patterns >= SEVERAL_PATTERNS:
             return True, f"{patterns} triple patterns without a LIMIT"
     return False, None
+
+
+_NAME = re.compile(r"(?:[A-Za-z_][\w\-.]*)?:[\w\-.:%]*")  # a prefixed name (or blank node label), no path operators
+_SIMPLE_WORDS = {"a", "true", "false"}
+
+
+def _term_end(toks: list[tuple[str, str, int, int]], i: int) -> int | None:
+    """Where the RDF term (or variable) starting at ``toks[i]`` ends (the next index), None if it is none."""
+    if i >= len(toks):
+        return None
+    kind, value = toks[i][0], toks[i][1]
+    if kind in ("var", "iri", "number"):
+        return i + 1
+    if kind == "word":
+        return i + 1 if value in _SIMPLE_WORDS or _NAME.fullmatch(value.rstrip(".")) else None
+    if kind == "other" and value in "+-" and i + 1 < len(toks) and toks[i + 1][0] == "number":
+        return i + 2
+    if kind == "string":
+        nxt = [t[1] for t in toks[i + 1 : i + 3]]
+        if nxt[:1] == ["@"] and i + 2 < len(toks) and toks[i + 2][0] == "word":
+            return i + 3
+        if nxt == ["^", "^"]:
+            end = _term_end(toks, i + 3)
+            return end if end is not None and toks[i + 3][0] in ("iri", "word") else None
+        return i + 1
+    return None
+
+
+def is_single_pattern(text: str) -> bool:
+    """Is this a SELECT or ASK of at most one triple pattern, with plain projected variables and at most a LIMIT?
+
+    The work of such a query is one index range scan, and every row it reads is a row of the answer: its cost
+    is bounded by the size of what it sends back. That is what lets the service answer it in its own process
+    (``store/inline.py``), where nothing could stop a query that runs long. Anything else — FILTER, OPTIONAL, a
+    second pattern, a path, DISTINCT, ORDER BY, OFFSET, FROM, a projected variable the pattern does not bind
+    (empty rows) — is not.
+    """
+    toks = list(_tokens(text))
+    i = 0
+    while i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() in ("PREFIX", "BASE"):
+        i += 3 if toks[i][1].upper() == "PREFIX" else 2
+    if i >= len(toks) or toks[i][0] != "word" or toks[i][1].upper() not in ("SELECT", "ASK"):
+        return False
+    form = toks[i][1].upper()
+    i += 1
+    projected: set[str] | None = None  # None: SELECT * (or ASK)
+    if form == "SELECT":
+        if i < len(toks) and toks[i][1] == "*":
+            i += 1
+        else:
+            projected = set()
+            while i < len(toks) and toks[i][0] == "var":
+                projected.add(toks[i][1][1:])
+                i += 1
+            if not projected:
+                return False
+    if i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() == "WHERE":
+        i += 1
+    if i >= len(toks) or toks[i][1] != "{":
+        return False
+    i += 1
+    bound: set[str] = set()
+    if toks[i : i + 1] and toks[i][1] != "}":
+        for _ in range(3):
+            end = _term_end(toks, i)
+            if end is None:
+                return False
+            if toks[i][0] == "var":
+                bound.add(toks[i][1][1:])
+            i = end
+        if i < len(toks) and toks[i][1] == ".":
+            i += 1
+    if i >= len(toks) or toks[i][1] != "}":
+        return False
+    i += 1
+    if i + 1 < len(toks) and toks[i][0] == "word" and toks[i][1].upper() == "LIMIT" and toks[i + 1][0] == "number":
+        i += 2
+    return i == len(toks) and (projected is None or projected <= bound)

@@ -37,7 +37,9 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
             writer, tokens = await writes.start(settings, store_root.resolve())
             store_path = writer.snapshot if writer is not None else store_root.resolve() / "oxigraph"
             cap = lanes.heavy_cap(settings.heavy_workers, settings.workers)
-            pool = backend or WorkerPool(store_path, settings.workers, heavy_cap=cap)
+            pool = backend or WorkerPool(
+                store_path, settings.workers, heavy_cap=cap, inline_bytes=settings.inline_lookup_bytes
+            )
         await pool.start()
         metrics.watch_lanes(pool)
         # The build is opened once, here: the cache's key names this build (a new build needs a restart).
@@ -54,7 +56,8 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
             settings, pool, manifest, cache, writer, tokens, lanes.Lanes(settings.heavy_query_ms)
         )
         try:
-            await queries.startup(app)  # a broken saved query stops the start-up (file, line, message)
+            # A broken saved query stops the start-up (file, line, message); their enumerations are not awaited.
+            enumerations = await queries.startup(app)
         except BaseException:
             await pool.stop()
             if writer is not None:
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
         try:
             yield
         finally:
+            await enumerations.stop()
             await pool.stop()
             if writer is not None:
                 await writer.stop()

@@ -99,6 +99,8 @@ async def run_on_backend(
     try:
         answer = await state.backend.run(payload, timeout, settings.worker_queue_wait, lane)
         answer.lane = lane
+        if answer.inline:
+            metrics.inline_answers_total.inc()
         if answer.complete:  # held whole in memory: no streamed, failed or stopped answer gets here
             answer.etag = answer_etag(key[0] if key is not None else cache.identity, answer.head, answer.prefix)
             answer.cache_control = cache_control(settings.http_max_age, payload)

@@ -50,6 +50,11 @@ result_cache_entries = Gauge("rulakg_result_cache_entries", "Answers held by the
 queries_total = Counter(
     "rulakg_queries_total", "Queries classified, by lane (light / heavy)", ["lane"], registry=registry
 )
+inline_answers_total = Counter(
+    "rulakg_inline_answers_total",
+    "Single-pattern look-ups answered in the service process, without a worker (store/inline.py)",
+    registry=registry,
+)
 query_wait_seconds = Histogram(
     "rulakg_query_wait_seconds",
     "Time a query waited for a worker (and, if heavy, for a heavy slot), by lane; only queries that had to wait",

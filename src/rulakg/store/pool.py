@@ -67,6 +67,7 @@ class QueryAnswer:
     lane: str | None = None  # "light" or "heavy" (service/lanes.py), for the X-Query-Lane header
     etag: str | None = None  # a complete answer's validator (service/http_cache.py); None: streamed or not set
     cache_control: str | None = None  # its Cache-Control header
+    inline: bool = False  # answered in the service process (store/inline.py), not by a worker
 
     async def body(self) -> AsyncIterator[bytes]:
         if self.prefix:
@@ -79,9 +80,15 @@ class QueryAnswer:
 class WorkerPool:
     """Worker processes over one on-disk store."""
 
-    def __init__(self, store_path: Path, size: int, *, startup_timeout: float = 60.0, heavy_cap: int = 0):
+    def __init__(
+        self, store_path: Path, size: int, *, startup_timeout: float = 60.0, heavy_cap: int = 0, inline_bytes: int = 0
+    ):
         self.store_path = Path(store_path)
         self.size = size
+        # Single-pattern look-ups with an answer of at most ``inline_bytes`` are answered in this process
+        # (store/inline.py), without a worker; 0: every query goes to a worker.
+        self.inline_bytes = inline_bytes
+        self.inline: Any = None
         # Lanes (service/lanes.py): heavy queries hold at most ``heavy_cap`` workers at once (0: no cap), so the
         # others stay free for light queries; a light query takes any free worker.
         self.heavy_cap = heavy_cap
@@ -113,9 +120,15 @@ class WorkerPool:
     async def start(self) -> None:
         self._server = await asyncio.start_unix_server(self._on_connect, path=self._socket_path)
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+        if self.inline_bytes > 0:
+            from rulakg.store.inline import InlineLookups
+
+            self.inline = InlineLookups(self.store_path, self.inline_bytes)
 
     async def stop(self) -> None:
         self._closing = True
+        if self.inline is not None:
+            self.inline.close()
         for proc in list(self._procs.values()):
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
@@ -132,6 +145,8 @@ class WorkerPool:
     def set_store(self, path: Path) -> None:
         """Serve ``path`` (a new snapshot) from now on: each worker reopens it before its next query."""
         self.store_path = Path(path)
+        if self.inline is not None:
+            self.inline.open(self.store_path)
         self.collect_snapshots()
 
     def collect_snapshots(self) -> None:
@@ -300,7 +315,12 @@ class WorkerPool:
     ) -> QueryAnswer:
         """Run a query on a free worker; return once its head is known (the body may still stream).
 
-        A ``heavy`` query also waits for one of the heavy lane's slots (see ``heavy_cap``)."""
+        A ``heavy`` query also waits for one of the heavy lane's slots (see ``heavy_cap``). A light single-pattern
+        look-up with a small answer is answered here, in this process (``store/inline.py``)."""
+        if self.inline is not None and lane == "light":
+            answer = self.inline.answer(request)
+            if answer is not None:
+                return answer
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         worker = await self._acquire(lane, min(queue_wait, timeout))

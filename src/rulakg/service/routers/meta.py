@@ -29,6 +29,8 @@ async def health(request: Request) -> JSONResponse:
             if state.settings.backend == "remote"
             else state.settings.workers,
         },
+        # the saved queries' enumerated parameters: listed after start-up (service/enumerations.py)
+        "enumerations": request.app.state.enumerations.status(),
     }
     return JSONResponse(body, status_code=200 if ok else 503)
 

@@ -22,10 +22,12 @@ from rulakg.queries import Library, ParameterError, SavedQuery, bind, load_libra
 from rulakg.queries.rdf import examples_document
 from rulakg.queries.void import void_graph_iri
 from rulakg.service import metrics
+from rulakg.service.enumerations import CACHE_FILE, Enumerations
 from rulakg.service.errors import error_response
 from rulakg.service.execute import execute, sparql_endpoint
 from rulakg.service.protocol import FORM, ProtocolError, _read_body
 from rulakg.service.state import ServiceState
+from rulakg.store.cache import build_identity
 
 router = APIRouter()
 log = logging.getLogger("rulakg.queries")
@@ -54,26 +56,29 @@ async def _run_to_json(state: ServiceState, text: str) -> dict[str, Any]:
     return json.loads(body)
 
 
-async def startup(app: FastAPI) -> None:
-    """Load and check the library (a broken file stops the start-up: file, line, message), then compute the
-    enumerations by running their queries on the store."""
+async def startup(app: FastAPI) -> Enumerations:
+    """Load and check the library (a broken file stops the start-up: file, line, message), then start listing
+    the enumerated parameters' values (``service/enumerations.py``); the caller stops them at shutdown."""
     state: ServiceState = app.state.rulakg
     library = load_library(state.settings.queries_dir)
-    for query, param in library.enumerations():
-        try:
-            result = await _run_to_json(state, param.enum_query or "")
-        except Exception as e:
-            raise RuntimeError(f"{query.path}: the enumeration of the parameter {param.name!r} failed: {e}") from e
-        first = result["head"]["vars"][0] if result["head"]["vars"] else None
-        values = list(
-            dict.fromkeys(row[first]["value"] for row in result["results"]["bindings"] if first and first in row)
-        )
-        if values:
-            param.enum = values
-        else:
-            log.warning("%s: the enumeration of %r gave no values; any value is accepted", query.path, param.name)
     app.state.saved_queries = library
-    app.openapi_schema = None  # rebuilt with the library and its enumerations
+    keep = state.settings.backend != "remote" and state.writer is None  # else the data may change under us
+    root = state.settings.store_path().resolve()
+    enumerations = Enumerations(
+        library,
+        lambda text: _run_to_json(state, text),
+        root / CACHE_FILE if keep else None,
+        build_identity(root, state.manifest),
+    )
+
+    def rebuild_openapi() -> None:
+        app.openapi_schema = None  # rebuilt with the enumerations' values
+
+    enumerations.on_done = rebuild_openapi
+    app.state.enumerations = enumerations
+    rebuild_openapi()
+    await enumerations.start(state.settings.enumeration_wait)
+    return enumerations
 
 
 # browse ----------------------------------------------------------------------------------------------------
@@ -238,6 +243,7 @@ async def _run(name: str, request: Request, state: ServiceState) -> Response:
         )
         if (page_no or per_page) and query.form != "SELECT":
             raise ProtocolError(400, f"The query {name!r} is a {query.form} query; page and per_page apply to SELECT.")
+        await request.app.state.enumerations.ready(query)  # its allowed values, if still being listed
         terms = bind(query, values)
     except ProtocolError as e:
         return error_response(e.status, str(e), e.headers)

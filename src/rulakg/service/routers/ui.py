@@ -182,6 +182,7 @@ async def saved_query_page(name: str, request: Request) -> Response:
     query = _library(request).get(name)
     if query is None:
         return error_page(404, "Not found", f"No saved query {name!r}; see the gallery at /queries.")
+    await request.app.state.enumerations.ready(query)  # the choices of its enumerated parameters
     index = _index(request)
     fields = "".join(_field(query, p, index) for p in query.parameters)
     defaults = [(p.name, p.default) for p in query.parameters if p.default]
