@@ -51,7 +51,8 @@ async def _run_to_json(state: ServiceState, text: str) -> dict[str, Any]:
         "format": "json",
         "max_rows": 0,
     }
-    answer = await state.backend.run(payload, state.settings.query_timeout, state.settings.worker_queue_wait)
+    lane, _ = state.lanes.classify(payload)  # in the background beside the users' queries: keep to the lanes
+    answer = await state.backend.run(payload, state.settings.query_timeout, state.settings.worker_queue_wait, lane)
     body = b"".join([chunk async for chunk in answer.body()])
     return json.loads(body)
 
