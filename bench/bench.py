@@ -522,7 +522,11 @@ def _wrk(server: Server, queries: list[dict[str, str]], conc: int, seconds: floa
     ]
     script.write_text("\n".join(lines) + "\n")
     cmd = ["wrk", "-t2", f"-c{conc}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(script), server.base + "/"]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    return wrk_result(subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout)
+
+
+def wrk_result(out: str) -> dict[str, float]:
+    """wrk's report: requests per second, and errors (non-2xx/3xx answers and socket errors)."""
     rps = errors = 0.0
     for line in out.splitlines():
         line = line.strip()

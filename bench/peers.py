@@ -50,7 +50,7 @@ import synthetic  # noqa: E402
 from test_aggregates import RAW  # noqa: E402  (the saved analytic queries as raw-fact GROUP BYs)
 from virtuoso import VirtuosoServer  # noqa: E402
 
-from bench import RESULTS, WORK, Server, free_port, pct, tool, tree_rss_kb  # noqa: E402
+from bench import RESULTS, WORK, Server, free_port, pct, tool, tree_rss_kb, wrk_result  # noqa: E402
 
 JSON = "application/sparql-results+json"
 GRAPH = "https://w3id.org/rulakg/graph/bench"
@@ -496,17 +496,7 @@ def _wrk(peer: Peer, script: Path, conc: int, seconds: float) -> dict[str, Any]:
     offset = conc * 10_000_000  # each run its own request numbers: its unique queries are new
     run.write_text(script.read_text().replace("THREADS", str(threads)).replace("OFFSET", str(offset)))
     cmd = ["wrk", f"-t{threads}", f"-c{conc}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(run), peer.base]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 90).stdout
-    rps = errors = 0.0
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("Requests/sec:"):
-            rps = float(line.split()[1])
-        elif line.startswith("Non-2xx or 3xx responses:"):
-            errors += float(line.split()[-1])
-        elif line.startswith("Socket errors:"):
-            errors += sum(int(p.split()[-1]) for p in line.split(":", 1)[1].split(","))
-    return {"qps": rps, "errors": errors}
+    return wrk_result(subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 90).stdout)
 
 
 def _probe(peer: Peer, persons: list[int], stop: threading.Event, out: list[float]) -> None:

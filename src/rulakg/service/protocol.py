@@ -8,6 +8,7 @@ own ``timeout`` and ``format`` parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -50,7 +51,7 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def _read_body(request: Request, settings: Settings) -> bytes:
+async def read_body(request: Request, settings: Settings) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
         raise ProtocolError(413, f"The request body is larger than the limit of {settings.max_body_bytes} bytes.")
@@ -62,20 +63,22 @@ async def _read_body(request: Request, settings: Settings) -> bytes:
     return bytes(body)
 
 
-def _params(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+def params_of(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Decoded name/value pairs grouped by name, in order (a parameter may be given several times)."""
     out: dict[str, list[str]] = {}
     for k, v in pairs:
         out.setdefault(k, []).append(v)
     return out
 
 
-def _single(params: dict[str, list[str]], name: str) -> str | None:
+def single(params: dict[str, list[Any]], name: str) -> str | None:
+    """The one value of ``name`` (as text), None if absent; a parameter given twice is a client error."""
     values = params.get(name)
     if not values:
         return None
     if len(values) > 1:
         raise ProtocolError(400, f"The parameter {name!r} was given {len(values)} times; give it once.")
-    return values[0]
+    return str(values[0])
 
 
 def _format_param(params: dict[str, list[str]]) -> str | None:
@@ -92,8 +95,8 @@ _FORMAT_NAMES = frozenset(n for f in RESULT_FORMATS + RDF_FORMATS for n in (f.ke
 
 def parse_get(raw_qs: bytes, accept: str | None, settings: Settings) -> QueryRequest:
     """A GET (or HEAD) query request from its raw query string and Accept header."""
-    url_params = _params(parse_qsl(_decode(raw_qs, "query string"), keep_blank_values=True))
-    query_text = _single(url_params, "query")
+    url_params = params_of(parse_qsl(_decode(raw_qs, "query string"), keep_blank_values=True))
+    query_text = single(url_params, "query")
     if "update" in url_params:
         raise ProtocolError(400, "SPARQL Update is not accepted on the query endpoint; send updates to /update.")
     return _finish(query_text, url_params, accept, settings)
@@ -104,19 +107,19 @@ async def parse_query_request(request: Request, settings: Settings) -> QueryRequ
     raw_qs = request.scope.get("query_string", b"")
     if request.method in ("GET", "HEAD"):
         return parse_get(raw_qs, request.headers.get("accept"), settings)
-    url_params = _params(parse_qsl(_decode(raw_qs, "query string"), keep_blank_values=True))
+    url_params = params_of(parse_qsl(_decode(raw_qs, "query string"), keep_blank_values=True))
     body_params: dict[str, list[str]] = {}
     query_text: str | None
     # POST
     media = _media_type(request)
-    body = await _read_body(request, settings)
+    body = await read_body(request, settings)
     if media == FORM:
-        body_params = _params(parse_qsl(_decode(body, "form body"), keep_blank_values=True))
+        body_params = params_of(parse_qsl(_decode(body, "form body"), keep_blank_values=True))
         if "update" in body_params:
             raise ProtocolError(400, "SPARQL Update is not accepted on the query endpoint; send updates to /update.")
         if "query" in url_params:
             raise ProtocolError(400, "Give the query once: in the form body, not also in the URL.")
-        query_text = _single(body_params, "query")
+        query_text = single(body_params, "query")
         if query_text is None:
             raise ProtocolError(400, "The form has no 'query' parameter.")
     elif media == SPARQL_QUERY:
@@ -145,7 +148,7 @@ def _finish(
             413, f"The query is {len(query_text)} characters long; the limit is {settings.max_query_length}."
         )
     timeout = None
-    raw_timeout = _single(params, "timeout")
+    raw_timeout = single(params, "timeout")
     if raw_timeout:
         try:
             timeout = float(raw_timeout)

@@ -23,6 +23,10 @@ from typing import Any
 
 from rulakg.store import frames
 
+# An answer that ends within this many bytes is sent whole (with a Content-Length) and may be kept by the result
+# cache; a longer one is streamed.
+PREFIX_LIMIT = 256 * 1024
+
 
 class QueryTimeout(Exception):
     """The query ran past its deadline and its worker was stopped."""
@@ -215,27 +219,10 @@ class WorkerPool:
 
     def _discard(self, worker: _Worker) -> None:
         """Kill a worker whose query must stop, and start its replacement in the background."""
-        # A heavy slot is given back once the replacement is up: else, while it starts, the next heavy query
-        # would take the worker left for light ones.
-        slot = self._free(worker)
         self.kills += 1
         with contextlib.suppress(ProcessLookupError):
             worker.proc.kill()
-        worker.writer.close()
-        self._procs.pop(worker.proc.pid, None)
-        self._opened.pop(worker.proc.pid, None)
-
-        async def reap_and_replace() -> None:
-            try:
-                await asyncio.to_thread(worker.proc.wait)
-                if not self._closing:
-                    await self._spawn()
-            finally:
-                self._release_slot(slot)
-
-        task = asyncio.create_task(reap_and_replace())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._replace(worker, grace=None)
 
     def _release(self, worker: _Worker, end_payload: bytes) -> None:
         """A worker finished its answer: back to the idle queue, or replaced if it asked to retire."""
@@ -243,9 +230,16 @@ class WorkerPool:
             self._settle(worker)
             self._back(worker)
             return
-        slot = self._free(worker)
         # The worker grew past its memory allowance (see worker.py) and is exiting on its own.
         self.retired += 1
+        self._replace(worker, grace=10.0)
+
+    def _replace(self, worker: _Worker, grace: float | None) -> None:
+        """Forget a worker that is exiting (killed, or retiring: killed if not gone after ``grace`` seconds) and
+        start its replacement in the background."""
+        # A heavy slot is given back once the replacement is up: else, while it starts, the next heavy query
+        # would take the worker left for light ones.
+        slot = self._free(worker)
         worker.writer.close()
         self._procs.pop(worker.proc.pid, None)
         self._opened.pop(worker.proc.pid, None)
@@ -253,7 +247,7 @@ class WorkerPool:
         async def reap_and_replace() -> None:
             try:
                 try:
-                    await asyncio.to_thread(worker.proc.wait, 10)
+                    await asyncio.to_thread(worker.proc.wait, grace)
                 except subprocess.TimeoutExpired:
                     with contextlib.suppress(ProcessLookupError):
                         worker.proc.kill()
@@ -342,7 +336,7 @@ class WorkerPool:
                 head = json.loads(payload)
                 # Gather what is already there: a small answer goes out whole, with a Content-Length.
                 prefix = bytearray()
-                while len(prefix) < 256 * 1024:
+                while len(prefix) < PREFIX_LIMIT:
                     kind, payload = await worker.read_frame()
                     if kind == frames.DATA:
                         prefix += payload

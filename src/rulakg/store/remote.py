@@ -44,11 +44,10 @@ import pyoxigraph as ox
 from rulakg import formats
 from rulakg.config import Settings
 from rulakg.sparql_text import cap_rows, inspect, paginate
-from rulakg.store.pool import PoolBusy, QueryAnswer, QueryFailed, QueryTimeout
+from rulakg.store.pool import PREFIX_LIMIT, PoolBusy, QueryAnswer, QueryFailed, QueryTimeout
 from rulakg.store.remote_text import TermError, bind_values, with_base
 
 CHUNK = 64 * 1024
-PREFIX_LIMIT = 256 * 1024  # as the pool: an answer that ends within this is sent whole (Content-Length, cache)
 RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"

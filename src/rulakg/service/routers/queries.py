@@ -25,7 +25,7 @@ from rulakg.service import metrics
 from rulakg.service.enumerations import CACHE_FILE, Enumerations
 from rulakg.service.errors import error_response
 from rulakg.service.execute import execute, sparql_endpoint
-from rulakg.service.protocol import FORM, ProtocolError, _read_body
+from rulakg.service.protocol import FORM, ProtocolError, params_of, read_body, single
 from rulakg.service.state import ServiceState
 from rulakg.store.cache import build_identity
 
@@ -103,29 +103,22 @@ async def list_queries(request: Request) -> JSONResponse:
 # run -------------------------------------------------------------------------------------------------------
 
 
-def _params_of(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for k, v in pairs:
-        out.setdefault(k, []).append(v)
-    return out
-
-
 async def _request_values(request: Request, state: ServiceState) -> dict[str, list[Any]]:
     """The run's values: the URL's, and for a POST the form's or the JSON object's."""
     raw_qs = request.scope.get("query_string", b"")
     try:
-        values = _params_of(parse_qsl(raw_qs.decode("utf-8"), keep_blank_values=True))
+        values = params_of(parse_qsl(raw_qs.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
         raise ProtocolError(400, "The query string is not valid UTF-8.") from None
     if request.method != "POST":
         return values
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await _read_body(request, state.settings)
+    body = await read_body(request, state.settings)
     if not body.strip():
         return values
     if media == FORM:
         try:
-            form = _params_of(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            form = params_of(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
             raise ProtocolError(400, "The form body is not valid UTF-8.") from None
     elif media in ("application/json", "") or media.endswith("+json"):
@@ -152,17 +145,8 @@ async def _request_values(request: Request, state: ServiceState) -> dict[str, li
     return values
 
 
-def _single(values: dict[str, list[Any]], name: str) -> str | None:
-    given = values.get(name)
-    if not given:
-        return None
-    if len(given) > 1:
-        raise ProtocolError(400, f"The parameter {name!r} was given {len(given)} times; give it once.")
-    return str(given[0])
-
-
 def _positive(values: dict[str, list[Any]], name: str) -> int | None:
-    raw = _single(values, name)
+    raw = single(values, name)
     if raw is None or raw == "":
         return None
     if not raw.strip().isdigit() or int(raw) < 1:
@@ -226,9 +210,9 @@ async def _run(name: str, request: Request, state: ServiceState) -> Response:
     try:
         values = await _request_values(request, state)
         control = {k: values.pop(k) for k in CONTROL if k in values}
-        fmt = _single(control, "format") or _single(control, "output")
+        fmt = single(control, "format") or single(control, "output")
         timeout = settings.query_timeout
-        raw_timeout = _single(control, "timeout")
+        raw_timeout = single(control, "timeout")
         if raw_timeout:
             try:
                 timeout = float(raw_timeout)

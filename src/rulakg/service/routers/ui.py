@@ -470,20 +470,22 @@ async def votes_data(
         rows = await select(st, query)
     except BackendError as e:
         return e.response
-    votes = [
-        {
-            "cast": r["cast"]["value"],
-            "href": local_href(st, r["cast"]["value"]),
-            "resolution": r["resolution"]["value"],
-            "symbol": r["symbol"]["value"],
-            "state": r["state"]["value"],
-            "stateLabel": _label(r, "stateLabel", "state"),
-            "option": r["option"]["value"],
-            "status": (r.get("status") or {}).get("value"),
-        }
-        for r in rows
-    ]
+    votes = [_vote(st, r, "cast", "resolution") for r in rows]
     return JSONResponse({"count": len(votes), "options": ["yes", "no", "abstain", "absent"], "votes": votes})
+
+
+def _vote(st: Any, row: dict[str, Any], page: str, resolution: str) -> dict[str, Any]:
+    """One vote of the votes view: ``page`` and ``resolution`` name the columns its link and resolution come from."""
+    return {
+        "cast": row["cast"]["value"],
+        "href": local_href(st, row[page]["value"]),
+        "resolution": row[resolution]["value"],
+        "symbol": row["symbol"]["value"],
+        "state": row["state"]["value"],
+        "stateLabel": _label(row, "stateLabel", "state"),
+        "option": row["option"]["value"],
+        "status": (row.get("status") or {}).get("value"),
+    }
 
 
 async def _roll_call_votes(st: Any, rcid: int) -> Response:
@@ -507,19 +509,7 @@ async def _roll_call_votes(st: Any, rcid: int) -> Response:
         return e.response
     if not rows:
         return JSONResponse({"detail": f"No roll call {rcid} in the UN voting record."}, 404)
-    votes = [
-        {
-            "cast": r["cast"]["value"],
-            "href": local_href(st, r["rc"]["value"]),
-            "resolution": r["rc"]["value"],
-            "symbol": r["symbol"]["value"],
-            "state": r["state"]["value"],
-            "stateLabel": _label(r, "stateLabel", "state"),
-            "option": r["option"]["value"],
-            "status": None,
-        }
-        for r in rows
-    ]
+    votes = [_vote(st, r, "rc", "rc") for r in rows]
     options = ["yes", "no", "abstain", "absent", "not-member"]
     return JSONResponse({"count": len(votes), "options": options, "votes": votes})
 

@@ -22,7 +22,7 @@ from rulakg.service import metrics
 from rulakg.service.auth import AuthError, TokenConfigError, authorize, load_tokens
 from rulakg.service.errors import error_response
 from rulakg.service.execute import answer_response
-from rulakg.service.protocol import FORM, SPARQL_UPDATE, ProtocolError
+from rulakg.service.protocol import FORM, SPARQL_UPDATE, ProtocolError, params_of
 from rulakg.service.state import ServiceState
 from rulakg.service.update_text import UpdateRefused, apply_using, check_loads
 from rulakg.store import PoolBusy, QueryFailed, QueryTimeout
@@ -111,10 +111,7 @@ def _utf8(body: bytes, params: dict[str, str], what: str) -> str:
 
 
 def _params(raw: bytes) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for k, v in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
-        out.setdefault(k, []).append(v)
-    return out
+    return params_of(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def _endpoint(request: Request, state: ServiceState, path: str) -> str:
