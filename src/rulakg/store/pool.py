@@ -19,9 +19,12 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rulakg.store import frames
+
+if TYPE_CHECKING:
+    from rulakg.store.inline import InlineLookups
 
 # An answer that ends within this many bytes is sent whole (with a Content-Length) and may be kept by the result
 # cache; a longer one is streamed.
@@ -92,7 +95,7 @@ class WorkerPool:
         # Single-pattern look-ups with an answer of at most ``inline_bytes`` are answered in this process
         # (store/inline.py), without a worker; 0: every query goes to a worker.
         self.inline_bytes = inline_bytes
-        self.inline: Any = None
+        self.inline: InlineLookups | None = None
         # Lanes (service/lanes.py): heavy queries hold at most ``heavy_cap`` workers at once (0: no cap), so the
         # others stay free for light queries; a light query takes any free worker.
         self.heavy_cap = heavy_cap

@@ -9,7 +9,6 @@ its own typed parameters, so tools can generate clients from it.
 from __future__ import annotations
 
 import json
-import logging
 import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -30,7 +29,6 @@ from rulakg.service.state import ServiceState
 from rulakg.store.cache import build_identity
 
 router = APIRouter()
-log = logging.getLogger("rulakg.queries")
 
 MAX_PER_PAGE = 10_000
 DEFAULT_PER_PAGE = 100
