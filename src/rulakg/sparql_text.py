@@ -8,6 +8,7 @@ name its own dataset (``FROM``; the union-default-graph mode must not override i
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -50,6 +51,21 @@ def _tokens(text: str):
             yield kind, m.group(), m.start(), m.end()
 
 
+Token = tuple[str, str, int, int]  # kind, text, start, end
+_SHORT = 8192  # texts up to this many characters have their tokens kept (token_list)
+
+
+@functools.lru_cache(maxsize=32)
+def _kept_tokens(text: str) -> tuple[Token, ...]:
+    return tuple(_tokens(text))
+
+
+def token_list(text: str) -> tuple[Token, ...]:
+    """The tokens of ``text``. A request's text is looked at several times on its way (lanes, result cache,
+    in-process look-up, row cap): a short one is tokenized once, a long one each time (not kept in memory)."""
+    return _kept_tokens(text) if len(text) <= _SHORT else tuple(_tokens(text))
+
+
 def inspect(text: str) -> QueryShape:
     """Tokenize ``text`` once and report its form, dataset clauses and outermost LIMIT."""
     form: str | None = None
@@ -60,7 +76,7 @@ def inspect(text: str) -> QueryShape:
     limit: int | None = None
     limit_span: tuple[int, int] | None = None
     insert_at = len(text)
-    toks = list(_tokens(text))
+    toks = token_list(text)
     in_prologue = True
     for i, (kind, value, start, _end) in enumerate(toks):
         upper = value.upper() if kind == "word" else ""
@@ -222,7 +238,7 @@ def looks_heavy(text: str) -> tuple[bool, str | None]:
     A guess only: the service then remembers how long each query text really took (``service/lanes.py``), and
     that observation wins over this estimate.
     """
-    toks = list(_tokens(text))
+    toks = token_list(text)
     shape = inspect(text)
     if shape.is_update:
         return False, None
@@ -315,7 +331,7 @@ def is_single_pattern(text: str) -> bool:
     second pattern, a path, DISTINCT, ORDER BY, OFFSET, FROM, a projected variable the pattern does not bind
     (empty rows) — is not.
     """
-    toks = list(_tokens(text))
+    toks = token_list(text)
     i = 0
     while i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() in ("PREFIX", "BASE"):
         i += 3 if toks[i][1].upper() == "PREFIX" else 2

@@ -31,7 +31,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from rulakg.sparql_text import _tokens, inspect
+from rulakg.sparql_text import inspect, token_list
 
 NON_DETERMINISTIC = frozenset({"RAND", "NOW", "UUID", "STRUUID", "BNODE"})
 ENTRY_OVERHEAD = 512  # bytes counted per entry besides its body and query text (key tuple, dict slot, head)
@@ -44,7 +44,7 @@ def cacheable_query(text: str) -> bool:
     function (outside strings, IRIs and comments; any case)."""
     if inspect(text).has_service:
         return False
-    for kind, value, _start, _end in _tokens(text):
+    for kind, value, _start, _end in token_list(text):
         if kind == "word" and value.upper() in NON_DETERMINISTIC:
             return False
     return True
