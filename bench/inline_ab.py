@@ -1,12 +1,15 @@
-"""In-process look-ups, on vs off, against the Oxigraph server: cold small queries side by side in one run.
+"""Cold small queries side by side in one run: this service, its in-process look-ups switched off, the least a
+Python endpoint can do, and the Oxigraph server.
 
-Three systems over the same synthetic store of ``bench/peers.py`` (built by an earlier ``peers.py`` run): this
+Four systems over the same synthetic store of ``bench/peers.py`` (built by an earlier ``peers.py`` run): this
 service as it ships (single-pattern look-ups answered in its own process, ``store/inline.py``), the same with
-``RULAKG_INLINE_LOOKUP_BYTES=0`` (every query through a worker), and the Oxigraph server. Every request is a text
-not sent before (a cold query: no result cache can answer it), the systems take turns in a rotating order, and
-each request follows a pause (``--gap``), as the first query of a user who has been reading does.
+``RULAKG_INLINE_LOOKUP_BYTES=0`` (every query through a worker), ``bench/minimal_endpoint.py`` (uvicorn and
+pyoxigraph and nothing else: the floor under any Python service of this kind) and the Oxigraph server. Every
+request is a text not sent before (a cold query: no result cache can answer it), the systems take turns in a
+rotating order, and each request follows a pause (``--gap``; 0 for none), as the first query of a user who has
+been reading does.
 
-    .venv/bin/python bench/inline_ab.py [--size 100k] [--rounds 200] [--gap 0.005]
+    .venv/bin/python bench/inline_ab.py [--size 100k] [--rounds 200] [--gap 0.005] [--baseline CHECKOUT]
 
 Prints medians and ratios for bench/README.md.
 """
@@ -55,6 +58,7 @@ def main() -> None:
     ap.add_argument("--size", default="100k", choices=["100k", "1m", "10m"])
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--gap", type=float, default=0.005, help="pause before each request (s)")
+    ap.add_argument("--baseline", type=Path, help="a checkout of another commit, run as a fifth system (A/B)")
     args = ap.parse_args()
     store_dir = WORK / "peers" / args.size / "ours"
     if not (store_dir / "current").exists():
@@ -64,12 +68,20 @@ def main() -> None:
     serve = [tool("rulakg"), "serve", "--no-build", "--store-dir", str(store_dir), "--host", "127.0.0.1"]
     systems: list[Server] = []
     try:
-        for name, extra in (("inline", {}), ("workers", {"RULAKG_INLINE_LOOKUP_BYTES": "0"})):
+        variants: list[tuple[str, dict[str, str]]] = [("inline", {}), ("workers", {"RULAKG_INLINE_LOOKUP_BYTES": "0"})]
+        if args.baseline:  # the same command, its package taken from the other checkout
+            variants.append(("baseline", {"PYTHONPATH": str(args.baseline.resolve() / "src")}))
+        for name, extra in variants:
             port = free_port()
             systems.append(Server(name, [*serve, "--port", str(port)], port, "/sparql", {**env, **extra}).start())
         copy = WORK / "oxiserve-ab"
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree((store_dir / "current").resolve() / "oxigraph", copy)
+        port = free_port()
+        minimal = [tool("uvicorn"), "--app-dir", str(Path(__file__).parent), "minimal_endpoint:app"]
+        minimal += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+        minimal_env = {**env, "MINIMAL_STORE": str((store_dir / "current").resolve() / "oxigraph")}
+        systems.append(Server("minimal", minimal, port, "/sparql", minimal_env).start())
         port = free_port()
         cmd = [tool("oxigraph"), "serve-read-only", "--location", str(copy), "--bind", f"127.0.0.1:{port}"]
         systems.append(Server("oxigraph", [*cmd, "--union-default-graph"], port, "/query").start())
@@ -77,10 +89,11 @@ def main() -> None:
         ms: dict[tuple[str, str], list[float]] = {}
         rng = random.Random(7)
         for i in range(args.rounds):
-            order = systems[i % 3 :] + systems[: i % 3]
+            order = systems[i % len(systems) :] + systems[: i % len(systems)]
             for kind, text in queries(counts, rng, i).items():
                 for s in order:
-                    time.sleep(args.gap)
+                    if args.gap:
+                        time.sleep(args.gap)
                     t0 = time.perf_counter()
                     r = clients[s.name].get(s.url(text), headers={"Accept": JSON})
                     _ = r.content
@@ -90,15 +103,16 @@ def main() -> None:
         for s in systems:
             s.stop()
     print(f"{args.size}, {args.rounds} rounds, pause {args.gap * 1000:g} ms; median ms (ratio to the Oxigraph server)")
-    print("| query | in process (default) | through a worker (`RULAKG_INLINE_LOOKUP_BYTES=0`) | Oxigraph server |")
-    print("| --- | --- | --- | --- |")
+    names = [s.name for s in systems if s.name != "oxigraph"]
+    titles = {"inline": "in process (default)", "workers": "through a worker", "minimal": "minimal endpoint"}
+    print(f"| query | {' | '.join(titles.get(n, n) for n in names)} | Oxigraph server |")
+    print("| --- |" + " --- |" * (len(names) + 1))
     for kind in ("point", "label", "join"):
         ox = statistics.median(ms[("oxigraph", kind)])
         cells = [
-            f"{statistics.median(ms[(n, kind)]):.2f} ({statistics.median(ms[(n, kind)]) / ox:.2f}×)"
-            for n in ("inline", "workers")
+            f"{statistics.median(ms[(n, kind)]):.2f} ({statistics.median(ms[(n, kind)]) / ox:.2f}×)" for n in names
         ]
-        print(f"| {kind} | {cells[0]} | {cells[1]} | {ox:.2f} |")
+        print(f"| {kind} | {' | '.join(cells)} | {ox:.2f} |")
 
 
 if __name__ == "__main__":

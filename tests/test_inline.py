@@ -123,3 +123,27 @@ def test_an_answer_over_the_buffer_goes_to_a_worker_whole(small_buffer: LiveServ
     r = httpx.get(f"{small_buffer.url}/sparql", params={"query": query + " LIMIT 2", "format": "json"}, timeout=30)
     assert r.status_code == 200 and len(r.json()["results"]["bindings"]) == 2
     assert inline_count(small_buffer) == before + 1
+
+
+def test_a_request_too_large_once_goes_straight_to_a_worker(big_store_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """The second time, the answer that outgrew the buffer is not serialized here again (a whole-store scan
+    would otherwise cost the event loop a buffer's worth of work on every request)."""
+    from rulakg.store import inline as inline_module
+
+    evaluated: list[str] = []
+    real = inline_module.evaluate
+
+    def counted(store, request, open_sink):  # type: ignore[no-untyped-def]
+        evaluated.append(request["query"])
+        return real(store, request, open_sink)
+
+    monkeypatch.setattr(inline_module, "evaluate", counted)
+    lookups = inline_module.InlineLookups((big_store_dir / "current" / "oxigraph").resolve(), max_bytes=2000)
+    big = {"query": f"SELECT ?s ?o WHERE {{ ?s <{ONT}value> ?o }}", "union_default_graph": True, "format": "json"}
+    assert lookups.answer(big) is None and lookups.answer(big) is None
+    assert evaluated == [big["query"]] and lookups.handed_over == 2
+    # the same text over another dataset is another request; a small one is answered
+    assert lookups.answer({**big, "default_graph_uri": [f"{ID}graph/none"]}) is not None
+    small = {**big, "query": big["query"] + " LIMIT 2"}
+    answer = lookups.answer(small)
+    assert answer is not None and answer.complete and len(evaluated) == 3

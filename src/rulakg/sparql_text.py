@@ -67,7 +67,17 @@ def token_list(text: str) -> tuple[Token, ...]:
 
 
 def inspect(text: str) -> QueryShape:
-    """Tokenize ``text`` once and report its form, dataset clauses and outermost LIMIT."""
+    """The form, dataset clauses and outermost LIMIT of ``text``; a short text's shape is kept (as its tokens are:
+    the service, the result cache and the evaluation each ask, and saved queries are asked again and again)."""
+    return _kept_shape(text) if len(text) <= _SHORT else _shape(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _kept_shape(text: str) -> QueryShape:
+    return _shape(text)
+
+
+def _shape(text: str) -> QueryShape:
     form: str | None = None
     is_update = False
     has_dataset = False

@@ -3,6 +3,7 @@ endpoint and the saved-query API (same workers, timeout, errors, headers, stream
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -13,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from rulakg.service import metrics
 from rulakg.service.errors import error_response
 from rulakg.service.http_cache import answer_etag, cache_control, etag_matches, not_modified, wants_fresh
-from rulakg.service.lanes import Lanes
+from rulakg.service.lanes import LIGHT, Lanes
 from rulakg.service.state import ServiceState
 from rulakg.store import PoolBusy, QueryAnswer, QueryFailed, QueryTimeout
 
@@ -61,16 +62,19 @@ async def run_on_backend(
 
     A complete small answer comes from, or goes to, the result cache (``store/cache.py``) when it is on;
     ``QueryAnswer.cache`` says which ("hit" / "miss"), for the ``X-Cache`` header. With ``bypass`` (the request
-    said ``Cache-Control: no-cache``) the kept answer is not used: a worker runs the query ("bypass") and its
-    answer replaces the kept one. A complete answer gets its ``ETag`` and ``Cache-Control``
-    (``service/http_cache.py``); the tag is kept with the cached answer. The query's lane (light or
-    heavy, ``service/lanes.py``) decides which workers it may use; ``QueryAnswer.lane`` says which, for the
-    ``X-Query-Lane`` header, and the run time is remembered for the next classification of the same text.
+    said ``Cache-Control: no-cache``) the kept answer is not used: the query runs ("bypass") and its answer
+    replaces the kept one. A complete answer gets its ``ETag`` and ``Cache-Control`` (``service/http_cache.py``);
+    the tag is kept with the cached answer.
+
+    A query whose cost is bounded (a single-pattern look-up) is answered by the backend in this process
+    (``answer_here``), light by construction: no lane to choose, no run time to learn. Any other query takes its
+    lane (light or heavy, ``service/lanes.py``), which decides the workers it may use; ``QueryAnswer.lane`` says
+    which, for the ``X-Query-Lane`` header, and the run time is remembered for the next classification of the
+    same text. What only matters to later requests (keeping the answer, the counters) is done after this
+    request's answer has been sent.
     """
     settings = state.settings
     cache = state.cache
-    lanes = state.lanes
-    lane, cost_key = lanes.classify(payload)
     if cache.max_bytes > 0:
         key = cache.key(payload)
         if bypass:
@@ -86,28 +90,28 @@ async def run_on_backend(
                     kept[1],
                     complete=True,
                     cache="hit",
-                    lane=head.get("lane", lane),
+                    lane=head.get("lane", LIGHT),
                     etag=head.get("etag"),
                     cache_control=cache_control(settings.http_max_age, payload),
                 )
             metrics.result_cache_misses_total.inc()
     else:
         key = None
+    answer = state.backend.answer_here(payload)
+    if answer is not None:
+        answer.lane = LIGHT
+        _settle(state, key, payload, answer, bypass)
+        asyncio.get_running_loop().call_soon(_count_inline, answer.lane)
+        return answer
+    lanes = state.lanes
+    lane, cost_key = lanes.classify(payload)
     _COUNTED[lane].inc()
     lane_header = {"X-Query-Lane": lane}
     started = time.perf_counter()
     try:
         answer = await state.backend.run(payload, timeout, settings.worker_queue_wait, lane)
         answer.lane = lane
-        if answer.inline:
-            metrics.inline_answers_total.inc()
-        if answer.complete:  # held whole in memory: no streamed, failed or stopped answer gets here
-            answer.etag = answer_etag(key[0] if key is not None else cache.identity, answer.head, answer.prefix)
-            answer.cache_control = cache_control(settings.http_max_age, payload)
-        if key is not None:
-            answer.cache = "bypass" if bypass else "miss"
-            if answer.complete:
-                cache.put(key, payload, {**answer.head, "lane": lane, "etag": answer.etag}, answer.prefix)
+        _settle(state, key, payload, answer, bypass)
         if answer.complete or answer._rest is None:
             lanes.observe(cost_key, (time.perf_counter() - started) * 1000)
         else:
@@ -127,6 +131,26 @@ async def run_on_backend(
     except QueryFailed as e:
         lanes.observe(cost_key, (time.perf_counter() - started) * 1000)
         return error_response(e.status, str(e), lane_header)
+
+
+def _settle(
+    state: ServiceState, key: tuple[Any, ...] | None, payload: dict[str, Any], answer: QueryAnswer, bypass: bool
+) -> None:
+    """A fresh answer's validators and ``X-Cache``; a complete one is kept in the result cache once it is sent."""
+    cache = state.cache
+    if answer.complete:  # held whole in memory: no streamed, failed or stopped answer gets here
+        answer.etag = answer_etag(key[0] if key is not None else cache.identity, answer.head, answer.prefix)
+        answer.cache_control = cache_control(state.settings.http_max_age, payload)
+    if key is not None:
+        answer.cache = "bypass" if bypass else "miss"
+        if answer.complete:
+            head = {**answer.head, "lane": answer.lane, "etag": answer.etag}
+            asyncio.get_running_loop().call_soon(cache.put, key, payload, head, answer.prefix)
+
+
+def _count_inline(lane: str) -> None:
+    _COUNTED[lane].inc()
+    metrics.inline_answers_total.inc()
 
 
 async def execute(

@@ -7,7 +7,8 @@ cost is bounded does not need one. ``sparql_text.is_single_pattern`` picks those
 range scan) where every row read is a row of the answer. Their answer is serialized here into a buffer of at
 most ``max_bytes``; a bigger one stops the serializer (the write raises), and the query goes to a worker, which
 streams it. So the service process never spends more than a few milliseconds on one, nor holds more than
-``max_bytes`` for it.
+``max_bytes`` for it; and a request whose answer outgrew the buffer once (``SELECT * { ?s ?p ?o }``) goes
+straight to a worker the next times.
 
 The answer is made by the same code as a worker's (``evaluate.py``): same bytes, headers and errors. Any error
 sends the query to a worker as well, which reports it exactly as it always did.
@@ -15,6 +16,7 @@ sends the query to a worker as well, which reports it exactly as it always did.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from pyoxigraph import Store
 from rulakg.sparql_text import is_single_pattern
 from rulakg.store.evaluate import QueryError, evaluate
 from rulakg.store.pool import QueryAnswer
+
+TOO_LARGE_KEPT = 1024  # requests remembered as too large to answer here
 
 
 class _TooLarge(Exception):
@@ -52,6 +56,7 @@ class InlineLookups:
         self.max_bytes = max_bytes
         self.answered = 0  # queries answered here
         self.handed_over = 0  # eligible ones given to a worker (too large, or an error to report)
+        self._too_large: OrderedDict[tuple[Any, ...], None] = OrderedDict()  # requests seen to outgrow the buffer
         self._store: Store | None = None
         self.open(store_path)
 
@@ -77,11 +82,33 @@ class InlineLookups:
         """The whole answer, or None: not eligible, too large, or an error (a worker then answers)."""
         if self._store is None or not self.eligible(request):
             return None
+        seen = _size_key(request)
+        if seen in self._too_large:
+            self._too_large.move_to_end(seen)
+            self.handed_over += 1
+            return None
         try:
             sink = evaluate(self._store, request, lambda head: _Buffer(head, self.max_bytes))
-        except (_TooLarge, QueryError):
+        except _TooLarge:
+            self._too_large[seen] = None
+            if len(self._too_large) > TOO_LARGE_KEPT:
+                self._too_large.popitem(last=False)
+            self.handed_over += 1
+            return None
+        except QueryError:
             self.handed_over += 1
             return None
         assert isinstance(sink, _Buffer)
         self.answered += 1
-        return QueryAnswer(sink.head, bytes(sink.data), complete=True, inline=True)
+        return QueryAnswer(sink.head, bytes(sink.data), complete=True)
+
+
+def _size_key(request: dict[str, Any]) -> tuple[Any, ...]:
+    """What decides an answer's size (not its format: the sizes of one answer in each differ by a small factor)."""
+    return (
+        request.get("query"),
+        tuple(request.get("default_graph_uri") or ()),
+        tuple(request.get("named_graph_uri") or ()),
+        bool(request.get("union_default_graph")),
+        request.get("max_rows"),
+    )

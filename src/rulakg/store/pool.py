@@ -74,7 +74,6 @@ class QueryAnswer:
     lane: str | None = None  # "light" or "heavy" (service/lanes.py), for the X-Query-Lane header
     etag: str | None = None  # a complete answer's validator (service/http_cache.py); None: streamed or not set
     cache_control: str | None = None  # its Cache-Control header
-    inline: bool = False  # answered in the service process (store/inline.py), not by a worker
 
     async def body(self) -> AsyncIterator[bytes]:
         if self.prefix:
@@ -307,17 +306,16 @@ class WorkerPool:
         self.running[lane] += 1
         return worker
 
+    def answer_here(self, request: dict[str, Any]) -> QueryAnswer | None:
+        """A single-pattern look-up with a small answer, answered in this process (``store/inline.py``)."""
+        return self.inline.answer(request) if self.inline is not None else None
+
     async def run(
         self, request: dict[str, Any], timeout: float, queue_wait: float, lane: str = "light"
     ) -> QueryAnswer:
         """Run a query on a free worker; return once its head is known (the body may still stream).
 
-        A ``heavy`` query also waits for one of the heavy lane's slots (see ``heavy_cap``). A light single-pattern
-        look-up with a small answer is answered here, in this process (``store/inline.py``)."""
-        if self.inline is not None and lane == "light":
-            answer = self.inline.answer(request)
-            if answer is not None:
-                return answer
+        A ``heavy`` query also waits for one of the heavy lane's slots (see ``heavy_cap``)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         worker = await self._acquire(lane, min(queue_wait, timeout))

@@ -376,6 +376,10 @@ class RemoteBackend:
         where = "{ ?s ?p ?o }" if iri is None else f"{{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
         return _Job([("query", f"CONSTRUCT {{ ?s ?p ?o }} WHERE {where}")], GRAPH_ACCEPT, "graph", fmt, head)
 
+    def answer_here(self, request: dict[str, Any]) -> QueryAnswer | None:
+        """Nothing is answered in this process: the server answers every query."""
+        return None
+
     async def run(self, request: dict[str, Any], timeout: float, queue_wait: float, lane: str = "light") -> QueryAnswer:
         """Send a request to the server; return once its head is known (the body may still stream)."""
         loop = asyncio.get_running_loop()
