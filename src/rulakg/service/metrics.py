@@ -78,17 +78,17 @@ def observe_wait(lane: str, seconds: float, admitted: bool) -> None:
         query_busy_total.labels(lane).inc()
 
 
-def watch_lanes(pool: object) -> None:
-    """Report the pool's lanes when ``/metrics`` is read (a backend without lanes reports nothing)."""
-    running = getattr(pool, "running", None)
-    waiting = getattr(pool, "waiting", None)
-    if running is None or waiting is None:
+def watch_lanes(backend: object) -> None:
+    """Report the backend's lanes (``store/admission.py``) when ``/metrics`` is read (one without reports nothing)."""
+    admission = getattr(backend, "admission", None)
+    if admission is None:
         return
+    running, waiting = admission.running, admission.waiting
     for lane in ("light", "heavy"):
         lane_running.labels(lane).set_function(lambda lane=lane: running[lane])
         lane_waiting.labels(lane).set_function(lambda lane=lane: waiting[lane])
-    heavy_workers.set(getattr(pool, "heavy_cap", 0))
-    pool.on_wait = observe_wait  # type: ignore[attr-defined]
+    heavy_workers.set(admission.heavy_cap)
+    admission.on_wait = observe_wait
 
 
 def watch_result_cache(cache: ResultCache) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from rulakg.store.pool import PoolBusy, QueryAnswer, QueryFailed, QueryTimeout, WorkerPool
+from rulakg.store.admission import PoolBusy
+from rulakg.store.pool import QueryAnswer, QueryFailed, QueryTimeout, WorkerPool
 
 
 class QueryBackend(Protocol):

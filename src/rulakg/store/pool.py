@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rulakg.store import frames
+from rulakg.store.admission import Admission
 
 if TYPE_CHECKING:
     from rulakg.store.inline import InlineLookups
@@ -33,10 +34,6 @@ PREFIX_LIMIT = 256 * 1024
 
 class QueryTimeout(Exception):
     """The query ran past its deadline and its worker was stopped."""
-
-
-class PoolBusy(Exception):
-    """No worker became free within the configured wait."""
 
 
 class QueryFailed(Exception):
@@ -97,12 +94,7 @@ class WorkerPool:
         self.inline: InlineLookups | None = None
         # Lanes (service/lanes.py): heavy queries hold at most ``heavy_cap`` workers at once (0: no cap), so the
         # others stay free for light queries; a light query takes any free worker.
-        self.heavy_cap = heavy_cap
-        self._heavy_slots = asyncio.Semaphore(heavy_cap) if heavy_cap > 0 else None
-        self.running = {"light": 0, "heavy": 0}  # queries holding a worker, per lane
-        self.waiting = {"light": 0, "heavy": 0}  # queries waiting for a worker (or a heavy slot), per lane
-        # Called with (lane, seconds waited, got a worker) after each wait: the service's metrics.
-        self.on_wait: Any = None
+        self.admission: Admission[_Worker] = Admission(size, heavy_cap, "query workers")
         self.startup_timeout = startup_timeout
         # Last in, first out: a query goes to the worker that finished most recently, whose CPU caches (and
         # RocksDB block cache) are the warmest; a FIFO sent each query to the coldest one. Under a sequential
@@ -204,20 +196,16 @@ class WorkerPool:
         """The worker's query is over (whatever the outcome): give back its lane's count; say whether it held a
         heavy slot (the caller gives that back: at once, or once a replacement worker is up)."""
         if worker.lane is not None:
-            self.running[worker.lane] -= 1
+            self.admission.leave(worker.lane)
             worker.lane = None
         slot, worker.slot = worker.slot, False
         return slot
-
-    def _release_slot(self, slot: bool) -> None:
-        if slot and self._heavy_slots is not None:
-            self._heavy_slots.release()
 
     def _back(self, worker: _Worker) -> None:
         """The worker answered and is idle again."""
         slot = self._free(worker)
         self._idle.put_nowait(worker)
-        self._release_slot(slot)
+        self.admission.release_heavy(slot)
 
     def _discard(self, worker: _Worker) -> None:
         """Kill a worker whose query must stop, and start its replacement in the background."""
@@ -257,7 +245,7 @@ class WorkerPool:
                 if not self._closing:
                     await self._spawn()
             finally:
-                self._release_slot(slot)
+                self.admission.release_heavy(slot)
 
         task = asyncio.create_task(reap_and_replace())
         self._tasks.add(task)
@@ -266,44 +254,11 @@ class WorkerPool:
     # queries ------------------------------------------------------------------------------------------
     async def _acquire(self, lane: str, wait: float) -> _Worker:
         """A free worker for a query of ``lane`` (and a heavy slot for a heavy one), waiting at most ``wait``."""
-        slots = self._heavy_slots if lane == "heavy" else None
-        if (slots is None or not slots.locked()) and not self._idle.empty():  # the common case: no timer
-            if slots is not None:
-                await slots.acquire()  # free: returns at once
-            worker = self._idle.get_nowait()
-        else:
-            started = time.perf_counter()
-            self.waiting[lane] += 1
-            held = False
-            try:
-                # ``asyncio.timeout`` rather than ``wait_for``: no extra task (and loop turn) per wait.
-                async with asyncio.timeout(wait):
-                    if slots is not None:
-                        await slots.acquire()
-                        held = True
-                    worker = await self._idle.get()
-            except TimeoutError:
-                if held:
-                    slots.release()  # type: ignore[union-attr]
-                if self.on_wait is not None:
-                    self.on_wait(lane, time.perf_counter() - started, False)
-                if slots is not None and not held:
-                    raise PoolBusy(
-                        f"Heavy queries may use {self.heavy_cap} of the {self.size} query workers at once, and they "
-                        f"stayed busy for {wait:.1f} s."
-                    ) from None
-                raise PoolBusy(f"All {self.size} query workers stayed busy for {wait:.1f} s.") from None
-            except BaseException:
-                if held:
-                    slots.release()  # type: ignore[union-attr]
-                raise
-            finally:
-                self.waiting[lane] -= 1
-            if self.on_wait is not None:
-                self.on_wait(lane, time.perf_counter() - started, True)
+        idle = self._idle
+        worker, worker.slot = await self.admission.admit(
+            lane, wait, lambda: not idle.empty(), idle.get_nowait, idle.get
+        )
         worker.lane = lane
-        worker.slot = slots is not None
-        self.running[lane] += 1
         return worker
 
     def answer_here(self, request: dict[str, Any]) -> QueryAnswer | None:

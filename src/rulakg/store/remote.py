@@ -44,7 +44,8 @@ import pyoxigraph as ox
 from rulakg import formats
 from rulakg.config import Settings
 from rulakg.sparql_text import cap_rows, inspect, paginate
-from rulakg.store.pool import PREFIX_LIMIT, PoolBusy, QueryAnswer, QueryFailed, QueryTimeout
+from rulakg.store.admission import Admission, PoolBusy
+from rulakg.store.pool import PREFIX_LIMIT, QueryAnswer, QueryFailed, QueryTimeout
 from rulakg.store.remote_text import TermError, bind_values, with_base
 
 CHUNK = 64 * 1024
@@ -183,15 +184,15 @@ class RemoteBackend:
         self.settings = settings
         self.query_url = settings.remote_query_url
         self.size = settings.remote_concurrency
-        self.heavy_cap = heavy_cap if 0 < heavy_cap < self.size else 0
         self.graphs: set[str] = set(graphs)  # the union default graph (remote_default_graphs=build)
-        self.running = {"light": 0, "heavy": 0}
-        self.waiting = {"light": 0, "heavy": 0}
-        self.on_wait: Any = None  # (lane, seconds waited, admitted): the service's metrics
+        # Lanes (service/lanes.py) over the requests in flight to the server, as over the embedded store's workers.
+        cap = heavy_cap if 0 < heavy_cap < self.size else 0
+        self.admission: Admission[None] = Admission(self.size, cap, "query slots of the remote store")
         self.reachable = False
         self.kills = 0  # requests stopped before their answer was complete (timeout, client gone)
-        self._slots = asyncio.Semaphore(self.size)
-        self._heavy = asyncio.Semaphore(self.heavy_cap) if self.heavy_cap else None
+        self._slots: asyncio.Queue[None] = asyncio.Queue()  # a token per request that may be in flight
+        for _ in range(self.size):
+            self._slots.put_nowait(None)
         self._client = httpx.Client(
             auth=remote_auth(settings),
             headers={"User-Agent": settings.user_agent},
@@ -255,45 +256,14 @@ class RemoteBackend:
     # admission ----------------------------------------------------------------------------------------
     async def _acquire(self, lane: str, wait: float) -> bool:
         """A slot (and a heavy slot for a heavy query) within ``wait``; says whether a heavy slot is held."""
-        heavy = self._heavy if lane == "heavy" else None
-        if not self._slots.locked() and (heavy is None or not heavy.locked()):
-            if heavy is not None:
-                await heavy.acquire()
-            await self._slots.acquire()
-        else:
-            started = time.perf_counter()
-            self.waiting[lane] += 1
-            held = False
-            try:
-                async with asyncio.timeout(wait):
-                    if heavy is not None:
-                        await heavy.acquire()
-                        held = True
-                    await self._slots.acquire()
-            except TimeoutError:
-                if held:
-                    heavy.release()  # type: ignore[union-attr]
-                if self.on_wait is not None:
-                    self.on_wait(lane, time.perf_counter() - started, False)
-                raise PoolBusy(
-                    f"All {self.size} query slots of the remote store stayed busy for {wait:.1f} s."
-                ) from None
-            except BaseException:
-                if held:
-                    heavy.release()  # type: ignore[union-attr]
-                raise
-            finally:
-                self.waiting[lane] -= 1
-            if self.on_wait is not None:
-                self.on_wait(lane, time.perf_counter() - started, True)
-        self.running[lane] += 1
-        return heavy is not None
+        slots = self._slots
+        _, heavy = await self.admission.admit(lane, wait, lambda: not slots.empty(), slots.get_nowait, slots.get)
+        return heavy
 
     def _release(self, lane: str, heavy: bool) -> None:
-        self.running[lane] -= 1
-        self._slots.release()
-        if heavy and self._heavy is not None:
-            self._heavy.release()
+        self.admission.leave(lane)
+        self._slots.put_nowait(None)
+        self.admission.release_heavy(heavy)
 
     # requests -----------------------------------------------------------------------------------------
     def _dataset(self, req: dict[str, Any], has_dataset: bool) -> list[tuple[str, str]]:
