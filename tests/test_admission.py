@@ -19,6 +19,7 @@ from server import LiveServer
 
 from rulakg.service.lanes import HEAVY, LIGHT, CostMemory, Lanes, cost_key, heavy_cap
 from rulakg.sparql_text import looks_heavy
+from rulakg.store.admission import Admission, PoolBusy
 
 # --- the static estimate --------------------------------------------------------------------------------
 
@@ -122,6 +123,43 @@ def test_cost_key_ignores_format_and_timeout_but_not_the_dataset():
     assert cost_key(_payload(q)) == cost_key(_payload(q, accept="text/csv", format="csv", base_iri="http://x/"))
     assert cost_key(_payload(q)) != cost_key(_payload(q, default_graph_uri=["http://g/"]))
     assert cost_key(_payload(q)) != cost_key(_payload(q + " "))
+
+
+def test_admission_keeps_a_unit_for_light_queries_and_bounds_each_wait():
+    """The rule both backends share (``store/admission.py``), over 2 units with a heavy cap of 1."""
+    import asyncio
+
+    async def scenario() -> list[tuple[str, bool]]:
+        units: asyncio.LifoQueue[str] = asyncio.LifoQueue()
+        for name in ("a", "b"):
+            units.put_nowait(name)
+        admission: Admission[str] = Admission(2, 1, "query workers")
+        waits: list[tuple[str, bool]] = []
+        admission.on_wait = lambda lane, seconds, admitted: waits.append((lane, admitted))
+
+        async def admit(lane: str, wait: float = 0.1) -> tuple[str, bool]:
+            return await admission.admit(lane, wait, lambda: not units.empty(), units.get_nowait, units.get)
+
+        first, held = await admit(HEAVY)
+        assert held and admission.running == {"light": 0, "heavy": 1}
+        with pytest.raises(PoolBusy, match="Heavy queries may use 1 of the 2 query workers at once"):
+            await admit(HEAVY)  # the heavy slot is taken, though a unit is free
+        light, held_light = await admit(LIGHT)  # the unit left is the light lane's
+        assert not held_light and admission.running == {"light": 1, "heavy": 1}
+        with pytest.raises(PoolBusy, match=r"All 2 query workers stayed busy for 0\.1 s"):
+            await admit(LIGHT)
+        # a waiting query gets the unit given back within its wait
+        later = asyncio.get_running_loop().call_later(0.02, lambda: (admission.leave(LIGHT), units.put_nowait(light)))
+        assert (await admit(LIGHT, wait=1.0))[0] == light
+        later.cancel()
+        admission.leave(HEAVY)
+        units.put_nowait(first)
+        admission.release_heavy(held)
+        assert (await admit(HEAVY))[1]  # the heavy slot is free again
+        assert admission.waiting == {"light": 0, "heavy": 0}
+        return waits
+
+    assert asyncio.run(scenario()) == [(HEAVY, False), (LIGHT, False), (LIGHT, True)]
 
 
 def test_heavy_cap_defaults():
