@@ -187,8 +187,11 @@ def test_aggregates_are_deterministic_and_described(project: Settings) -> None:
     assert datasets == {
         ID + f"dataset/{d}"
         for d in (
-            "visits-per-year", "visits-per-year-by-actor", "contacts-per-state",
-            "agreements-per-area", "agreements-per-area-by-actor",
+            "visits-per-year",
+            "visits-per-year-by-actor",
+            "contacts-per-state",
+            "agreements-per-area",
+            "agreements-per-area-by-actor",
         )
     }
 
@@ -212,7 +215,9 @@ def test_observations_conform_to_their_shape(project: Settings) -> None:
     assert not set(data.subjects(rdflib.RDF.type, rdflib.URIRef(R + "StatisticalObservation")))
     activities = {data.value(o, rdflib.URIRef("http://www.w3.org/ns/prov#wasGeneratedBy")) for o in computed}
     assert {str(a).removeprefix(ID) for a in activities} == {
-        "aggregation/visits-per-year", "aggregation/contacts-per-state", "aggregation/agreements-per-area"
+        "aggregation/visits-per-year",
+        "aggregation/contacts-per-state",
+        "aggregation/agreements-per-area",
     }
     report = validate(data)  # the actors are there as their types only: their own shapes are not asked here
     assert [v for v in report.violations if v.focus_node in own] == [], report
@@ -238,5 +243,32 @@ def test_observations_conform_to_their_shape(project: Settings) -> None:
     caught = {(v.focus_node, v.path) for v in report.errors if v.shape == shape}
     first, second = short(rdflib.URIRef(f"{ID}dataset/x/1")), short(rdflib.URIRef(f"{ID}dataset/x/2"))
     assert caught == {
-        (first, "rula:countedClass"), (first, "rula:refActor"), (first, "prov:wasGeneratedBy"), (second, "")
+        (first, "rula:countedClass"),
+        (first, "rula:refActor"),
+        (first, "prov:wasGeneratedBy"),
+        (second, ""),
     }, report
+
+
+def test_the_build_checks_the_aggregates_against_the_shapes(project: Settings, tmp_path: Path) -> None:
+    """A broken observation in graph/aggregates (as an edited aggregate query would make) is a build problem."""
+    from rulakg.build.derive import shacl_problems
+    from rulakg.build.sources import discover
+
+    copy = tmp_path / "store"
+    shutil.copytree(project.store_dir, copy, symlinks=True)
+    settings = Settings(store_dir=copy, ontology_dir=project.ontology_dir, data_dir=project.data_dir)
+    store = Store(_store_path(settings))
+    sources = discover(settings)
+    assert shacl_problems(store, sources, settings) == []
+    bad = NamedNode(ID + "dataset/visits-per-year/broken")
+    store.add(
+        Quad(
+            bad,
+            NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            NamedNode(R + "ComputedObservation"),
+            NamedNode(AGGREGATES),
+        )
+    )
+    problems = shacl_problems(store, sources, settings)
+    assert problems and all("ComputedObservationShape" in p and "broken" in p for p in problems), problems

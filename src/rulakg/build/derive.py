@@ -1,4 +1,4 @@
-"""Build steps on the loaded store: materialised inferences and SHACL validation.
+"""Build steps on the loaded store: materialised inferences and SHACL validation (of the data and the aggregates).
 
 Both read the data graphs (every source but the ontology and the shapes) into rdflib, which is fine at the
 size of the curated data (tens of thousands of triples); bulk sources (``Source.checked`` false) are left out.
@@ -15,6 +15,9 @@ from rulakg.build.sources import Source, graph_iri
 from rulakg.config import Settings
 
 SCHEMA_SOURCES = ("ontology", "shapes")
+# Derived graphs that are instance data of the shapes: the build-time aggregates (an edited aggregate query that
+# makes a broken observation stops the build). Not the inferred graph (the data's own consequences) nor the VoID.
+CHECKED_DERIVED = ("aggregates",)
 
 
 def _graph(store: Store, iri: str) -> rdflib.Graph:
@@ -48,14 +51,18 @@ def inferred(store: Store, sources: list[Source], settings: Settings) -> tuple[s
 
 
 def shacl_problems(store: Store, sources: list[Source], settings: Settings) -> list[str]:
-    """SHACL violations of the data against ``ontology/shapes.ttl``, one readable line each."""
+    """SHACL violations of the data, and of the figures the build computed from it (``CHECKED_DERIVED``), against
+    ``ontology/shapes.ttl``, one readable line each."""
     from rulakg.ontology.validate import validate
 
     names = {s.name for s in sources}
     if "ontology" not in names or "shapes" not in names:
         return []
+    data = _data(store, sources)
+    for name in CHECKED_DERIVED:
+        data += _graph(store, graph_iri(settings, name))
     report = validate(
-        _data(store, sources),
+        data,
         ontology=_graph(store, graph_iri(settings, "ontology")),
         shapes=_graph(store, graph_iri(settings, "shapes")),
     )
