@@ -492,7 +492,10 @@ def test_bad_parameters_get_a_400_naming_them(qserver: LiveServer, params, name,
 
 
 def test_timeout_parameter_is_checked(qserver: LiveServer):
-    assert api(qserver, "count-triples", params={"timeout": "soon"}).status_code == 400
+    r = api(qserver, "count-triples", params={"timeout": "soon"})
+    assert r.status_code == 400 and "'soon' is not a number of seconds" in r.text
+    r = api(qserver, "count-triples", params={"timeout": "0"})
+    assert r.status_code == 400 and "positive" in r.text
     assert api(qserver, "count-triples", params={"timeout": "5"}).status_code == 200
 
 

@@ -140,6 +140,20 @@ async def parse_query_request(request: Request, settings: Settings) -> QueryRequ
     return _finish(query_text, params, request.headers.get("accept"), settings)
 
 
+def timeout_param(params: dict[str, list[str]]) -> float | None:
+    """The ``timeout=`` a request asks for, in seconds (None: not given); the caller caps it."""
+    raw = single(params, "timeout")
+    if not raw:
+        return None
+    try:
+        timeout = float(raw)
+    except ValueError:
+        raise ProtocolError(400, f"The timeout {raw!r} is not a number of seconds.") from None
+    if not timeout > 0:
+        raise ProtocolError(400, "The timeout must be a positive number of seconds.")
+    return timeout
+
+
 def _finish(
     query_text: str | None, params: dict[str, list[str]], accept: str | None, settings: Settings
 ) -> QueryRequest:
@@ -147,20 +161,11 @@ def _finish(
         raise ProtocolError(
             413, f"The query is {len(query_text)} characters long; the limit is {settings.max_query_length}."
         )
-    timeout = None
-    raw_timeout = single(params, "timeout")
-    if raw_timeout:
-        try:
-            timeout = float(raw_timeout)
-        except ValueError:
-            raise ProtocolError(400, f"The timeout {raw_timeout!r} is not a number of seconds.") from None
-        if not timeout > 0:
-            raise ProtocolError(400, "The timeout must be a positive number of seconds.")
     return QueryRequest(
         query=query_text,
         default_graph_uri=params.get("default-graph-uri", []),
         named_graph_uri=params.get("named-graph-uri", []),
-        timeout=timeout,
+        timeout=timeout_param(params),
         format=_format_param(params),
         accept=accept,
     )

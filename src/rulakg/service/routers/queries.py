@@ -24,7 +24,7 @@ from rulakg.service import metrics
 from rulakg.service.enumerations import CACHE_FILE, Enumerations
 from rulakg.service.errors import error_response
 from rulakg.service.execute import execute, sparql_endpoint
-from rulakg.service.protocol import FORM, ProtocolError, params_of, read_body, single
+from rulakg.service.protocol import FORM, ProtocolError, params_of, read_body, single, timeout_param
 from rulakg.service.state import ServiceState
 from rulakg.store.cache import build_identity
 
@@ -209,16 +209,7 @@ async def _run(name: str, request: Request, state: ServiceState) -> Response:
         values = await _request_values(request, state)
         control = {k: values.pop(k) for k in CONTROL if k in values}
         fmt = single(control, "format") or single(control, "output")
-        timeout = settings.query_timeout
-        raw_timeout = single(control, "timeout")
-        if raw_timeout:
-            try:
-                timeout = float(raw_timeout)
-            except ValueError:
-                raise ProtocolError(400, f"The timeout {raw_timeout!r} is not a number of seconds.") from None
-            if not timeout > 0:
-                raise ProtocolError(400, "The timeout must be a positive number of seconds.")
-        timeout = min(timeout, settings.query_timeout_max)
+        timeout = min(timeout_param(control) or settings.query_timeout, settings.query_timeout_max)
         page_no = _positive(control, "page")
         per_page = _positive(control, "per_page")
         paginated = query.form == "SELECT" and (
