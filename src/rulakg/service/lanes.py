@@ -20,21 +20,10 @@ from collections import OrderedDict
 from typing import Any
 
 from rulakg.sparql_text import looks_heavy
+from rulakg.store.evaluate import work_key as cost_key  # a query's cost: its text and dataset
 
 LIGHT = "light"
 HEAVY = "heavy"
-
-
-def cost_key(payload: dict[str, Any]) -> int:
-    """What identifies a query's cost: its text and dataset (not its format, timeout or base IRI)."""
-    return hash(
-        (
-            payload.get("query"),
-            tuple(payload.get("default_graph_uri") or ()),
-            tuple(payload.get("named_graph_uri") or ()),
-            bool(payload.get("union_default_graph")),
-        )
-    )
 
 
 class CostMemory:

@@ -21,6 +21,7 @@ class QueryBackend(Protocol):
     async def run(
         self, request: dict[str, Any], timeout: float, queue_wait: float, lane: str = "light"
     ) -> QueryAnswer: ...
+
     def answer_here(self, request: dict[str, Any]) -> QueryAnswer | None:
         """The whole answer computed in the calling thread when its cost is bounded (a single-pattern look-up
         with a small answer), else None: ``run`` answers it."""

@@ -28,6 +28,19 @@ class Sink(Protocol):
     def flush(self) -> None: ...
 
 
+def work_key(request: dict[str, Any]) -> int:
+    """What decides a request's work and the size of its answer: its text and dataset (not its format, timeout or
+    base IRI). The lanes remember run times by it, the in-process look-ups the answers too large for them."""
+    return hash(
+        (
+            request.get("query"),
+            tuple(request.get("default_graph_uri") or ()),
+            tuple(request.get("named_graph_uri") or ()),
+            bool(request.get("union_default_graph")),
+        )
+    )
+
+
 class QueryError(Exception):
     """An error to report to the client with an HTTP status."""
 
@@ -177,5 +190,3 @@ def evaluate(
         raise QueryError(500, f"Store error: {e}") from e
     except (RuntimeError, ValueError, TypeError) as e:
         raise QueryError(400, f"The query could not be evaluated: {e}") from e
-
-

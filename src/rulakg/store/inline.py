@@ -23,7 +23,7 @@ from typing import Any
 from pyoxigraph import Store
 
 from rulakg.sparql_text import is_single_pattern
-from rulakg.store.evaluate import QueryError, evaluate
+from rulakg.store.evaluate import QueryError, evaluate, work_key
 from rulakg.store.pool import QueryAnswer
 
 TOO_LARGE_KEPT = 1024  # requests remembered as too large to answer here
@@ -56,7 +56,7 @@ class InlineLookups:
         self.max_bytes = max_bytes
         self.answered = 0  # queries answered here
         self.handed_over = 0  # eligible ones given to a worker (too large, or an error to report)
-        self._too_large: OrderedDict[tuple[Any, ...], None] = OrderedDict()  # requests seen to outgrow the buffer
+        self._too_large: OrderedDict[int, None] = OrderedDict()  # requests (work_key) seen to outgrow the buffer
         self._store: Store | None = None
         self.open(store_path)
 
@@ -82,7 +82,7 @@ class InlineLookups:
         """The whole answer, or None: not eligible, too large, or an error (a worker then answers)."""
         if self._store is None or not self.eligible(request):
             return None
-        seen = _size_key(request)
+        seen = work_key(request)
         if seen in self._too_large:
             self._too_large.move_to_end(seen)
             self.handed_over += 1
@@ -101,14 +101,3 @@ class InlineLookups:
         assert isinstance(sink, _Buffer)
         self.answered += 1
         return QueryAnswer(sink.head, bytes(sink.data), complete=True)
-
-
-def _size_key(request: dict[str, Any]) -> tuple[Any, ...]:
-    """What decides an answer's size (not its format: the sizes of one answer in each differ by a small factor)."""
-    return (
-        request.get("query"),
-        tuple(request.get("default_graph_uri") or ()),
-        tuple(request.get("named_graph_uri") or ()),
-        bool(request.get("union_default_graph")),
-        request.get("max_rows"),
-    )
