@@ -125,6 +125,23 @@ def test_cost_key_ignores_format_and_timeout_but_not_the_dataset():
     assert cost_key(_payload(q)) != cost_key(_payload(q + " "))
 
 
+def test_cost_key_tells_a_saved_query_s_parameter_values_and_pages_apart():
+    """One saved query is cheap for a small state and slow for a large one: its run times are kept apart."""
+    q = "SELECT ?v WHERE { ?v <http://x/host> ?state }"
+    cuba = {"state": {"type": "iri", "value": "https://w3id.org/rulakg/id/state/cuba"}}
+    brazil = {"state": {"type": "iri", "value": "https://w3id.org/rulakg/id/state/brazil"}}
+    page = {"limit": 50, "offset": 0}
+    keys = {
+        cost_key(_payload(q, substitutions=cuba)),
+        cost_key(_payload(q, substitutions=brazil)),
+        cost_key(_payload(q, substitutions=cuba, page=page)),
+        cost_key(_payload(q, substitutions=cuba, page={"limit": 50, "offset": 50})),
+        cost_key(_payload(q)),
+    }
+    assert len(keys) == 5
+    assert cost_key(_payload(q, substitutions=cuba, accept="text/csv")) == cost_key(_payload(q, substitutions=cuba))
+
+
 def test_admission_keeps_a_unit_for_light_queries_and_bounds_each_wait():
     """The rule both backends share (``store/admission.py``), over 2 units with a heavy cap of 1."""
     import asyncio

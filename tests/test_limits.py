@@ -293,6 +293,14 @@ def test_access_log_lines(server: LiveServer) -> None:
     post_digest = hashlib.sha256(posted.encode()).hexdigest()[:16]
     assert any(r["method"] == "POST" and r.get("query") == post_digest for r in records)
     assert any(r["path"] == "/health" and "query" not in r for r in records)
+    # A text outside ASCII has one name, by GET (the fast path) and by a POSTed form: the hash of its UTF-8
+    unicode = marker + 'ASK { ?s ?p "Martí, Хосе" }'
+    httpx.get(server.url + "/sparql", params={"query": unicode}, timeout=30)
+    httpx.post(server.url + "/sparql", data={"query": unicode}, timeout=30)
+    time.sleep(0.3)
+    records = [json.loads(x) for x in server.lines if x.startswith("{")]
+    unicode_digest = hashlib.sha256(unicode.encode()).hexdigest()[:16]
+    assert sorted(r["method"] for r in records if r.get("query") == unicode_digest) == ["GET", "POST"]
     assert not any("INFO:" in x and '"GET /' in x for x in server.lines)  # no uvicorn access log besides ours
 
 

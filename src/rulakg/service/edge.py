@@ -51,6 +51,7 @@ _DOCS_HTML_HEADERS = [
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
 _HASHED_BODIES = ("/sparql", "/update")  # POST bodies whose query text the access log hashes
 _QUERY_PARAMS = ("query", "update")
+QUERY_TEXT = "rulakg.query"  # the scope key where a handler leaves the query text it parsed, for the log
 
 
 def query_hash(text: str) -> str:
@@ -59,9 +60,12 @@ def query_hash(text: str) -> str:
 
 
 def _query_from_qs(raw: bytes) -> str | None:
+    """The query (or update) text of a query string or form: UTF-8, as the endpoint reads it, so a text has one
+    hash whether it came by GET or POST (a byte that is not UTF-8 is kept as an escape, never an error)."""
     if b"query=" not in raw and b"update=" not in raw:
         return None
-    for k, v in parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="latin-1"):
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
+    for k, v in pairs:
         if k in _QUERY_PARAMS:
             return v
     return None
@@ -257,7 +261,8 @@ class Edge:
                 "bytes": sent,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
             }
-            text = _query_from_qs(scope.get("query_string", b""))
+            # The fast path leaves the text it parsed (``fast.QUERY_TEXT``): no second parse of the URL.
+            text = scope.get(QUERY_TEXT) or _query_from_qs(scope.get("query_string", b""))
             if text is None and body_parts:
                 content_type = next(
                     (v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"content-type"), ""

@@ -23,6 +23,7 @@ from starlette.datastructures import URL
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rulakg.service import metrics
+from rulakg.service.edge import QUERY_TEXT
 from rulakg.service.errors import error_response
 from rulakg.service.execute import answer_response, run_on_backend
 from rulakg.service.http_cache import etag_matches, wants_fresh
@@ -31,8 +32,6 @@ from rulakg.service.routers.sparql import query_payload
 from rulakg.service.state import ServiceState
 from rulakg.store import QueryAnswer
 
-_REQUESTS_OK = metrics.requests_total.labels("sparql", "200")
-_SECONDS = metrics.request_seconds.labels("sparql")
 _X_CACHE = {"hit": b"hit", "miss": b"miss", "bypass": b"bypass"}
 _X_LANE = {"light": b"light", "heavy": b"heavy"}
 
@@ -88,8 +87,10 @@ class ServiceApp(FastAPI):
             req = parse_get(scope["query_string"], accept, settings)
         except ProtocolError as e:
             req, response = None, error_response(e.status, str(e), e.headers)
-        if req is not None and req.query is None:
-            return False  # the Service Description
+        if req is not None:
+            if req.query is None:
+                return False  # the Service Description
+            scope[QUERY_TEXT] = req.query  # for the access log (edge.py)
         status = 500
         try:
             if req is not None:
@@ -109,16 +110,13 @@ class ServiceApp(FastAPI):
                 else:
                     response = outcome
             status = response.status_code
-            if status >= 400:
-                metrics.query_errors_total.labels(str(status)).inc()
             if cors:  # what CORSMiddleware.send adds to an answer to a request without Origin
                 headers = response.headers
                 headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
             await response(scope, receive, send)
             return True
         finally:
-            (_REQUESTS_OK if status == 200 else metrics.requests_total.labels("sparql", str(status))).inc()
-            _SECONDS.observe(time.perf_counter() - started)
+            metrics.answered("sparql", status, started, query=True)
 
     def _endpoint(self, scope: Scope, host: bytes | None, public_url: str | None) -> str:
         """The endpoint's URL, the base IRI of the query (as ``sparql._endpoint_url`` computes it)."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -70,6 +71,25 @@ lane_waiting = Gauge("rulakg_lane_waiting", "Queries waiting for a worker, by la
 heavy_workers = Gauge(
     "rulakg_heavy_workers", "Workers heavy queries may hold at once (0: no cap, lanes off)", registry=registry
 )
+
+
+_answered: dict[tuple[str, int], tuple[Any, Any]] = {}  # the metrics' children by (endpoint, status)
+
+
+def answered(endpoint: str, status: int, started: float, query: bool = False) -> None:
+    """Count a request to ``endpoint`` answered with ``status`` and its time to the response head
+    (``started``: ``time.perf_counter()`` at its start); for a ``query`` endpoint, a 4xx or 5xx is also a failed
+    query. Every HTTP route with its own metrics ends here."""
+    children = _answered.get((endpoint, status))
+    if children is None:  # the labelled children, looked up once (prometheus_client takes a lock for it)
+        children = _answered[(endpoint, status)] = (
+            requests_total.labels(endpoint, str(status)),
+            request_seconds.labels(endpoint),
+        )
+    children[0].inc()
+    children[1].observe(time.perf_counter() - started)
+    if query and status >= 400:
+        query_errors_total.labels(str(status)).inc()
 
 
 def observe_wait(lane: str, seconds: float, admitted: bool) -> None:

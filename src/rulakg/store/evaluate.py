@@ -29,14 +29,19 @@ class Sink(Protocol):
 
 
 def work_key(request: dict[str, Any]) -> int:
-    """What decides a request's work and the size of its answer: its text and dataset (not its format, timeout or
-    base IRI). The lanes remember run times by it, the in-process look-ups the answers too large for them."""
+    """What decides a request's work and the size of its answer: its text, dataset, a saved query's parameter
+    values and page (not its format, timeout or base IRI). The lanes remember run times by it, the in-process
+    look-ups the answers too large for them."""
+    substitutions = request.get("substitutions")
+    page = request.get("page")
     return hash(
         (
             request.get("query"),
             tuple(request.get("default_graph_uri") or ()),
             tuple(request.get("named_graph_uri") or ()),
             bool(request.get("union_default_graph")),
+            tuple(sorted((k, tuple(sorted(v.items()))) for k, v in substitutions.items())) if substitutions else None,
+            (page["limit"], page["offset"]) if page else None,
         )
     )
 

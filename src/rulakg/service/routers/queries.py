@@ -189,12 +189,9 @@ async def run_saved_query(name: str, request: Request) -> Response:
     try:
         response = await _run(name, request, state)
         status = response.status_code
-        if status >= 400:
-            metrics.query_errors_total.labels(str(status)).inc()
         return response
     finally:
-        metrics.requests_total.labels("queries", str(status)).inc()
-        metrics.request_seconds.labels("queries").observe(time.perf_counter() - started)
+        metrics.answered("queries", status, started, query=True)
 
 
 async def _run(name: str, request: Request, state: ServiceState) -> Response:

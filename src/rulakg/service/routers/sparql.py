@@ -87,12 +87,9 @@ async def answer(request: Request) -> Response:
         except formats.UnknownFormat as e:
             response = error_response(400, str(e))
         status = response.status_code
-        if status >= 400:
-            metrics.query_errors_total.labels(str(status)).inc()
         return response
     finally:
-        metrics.requests_total.labels("sparql", str(status)).inc()
-        metrics.request_seconds.labels("sparql").observe(time.perf_counter() - started)
+        metrics.answered("sparql", status, started, query=True)
 
 
 async def _run(request: Request, req: QueryRequest, state: ServiceState) -> Response:

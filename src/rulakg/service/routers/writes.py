@@ -184,8 +184,7 @@ async def update(request: Request) -> Response:
         status = response.status_code
         return response
     finally:
-        metrics.requests_total.labels("update", str(status)).inc()
-        metrics.request_seconds.labels("update").observe(time.perf_counter() - started)
+        metrics.answered("update", status, started)
 
 
 # --- SPARQL 1.1 Graph Store HTTP Protocol ---------------------------------------------------------------------------
@@ -336,8 +335,7 @@ async def _gsp_answer(request: Request, direct: str | None) -> Response:
         status = response.status_code
         return response
     finally:
-        metrics.requests_total.labels("store", str(status)).inc()
-        metrics.request_seconds.labels("store").observe(time.perf_counter() - started)
+        metrics.answered("store", status, started)
 
 
 # --- online backup --------------------------------------------------------------------------------------------------
