@@ -334,3 +334,12 @@ def test_stats(fresh: Cli):
     assert f"{ONT}Country │ 2 " in out
     assert f"{ONT}name │ 4 " in out
     assert f"Total: {fresh.manifest()['triples']} triples" in out
+
+
+def test_the_readme_lists_every_setting_as_rulakg_settings_prints_it(fresh: Cli):
+    """The README's settings table is the output of ``rulakg settings --no-values``: a new setting is listed."""
+    printed = fresh("settings", "--no-values").stdout.strip().splitlines()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text().splitlines()
+    start = readme.index(printed[0])
+    assert readme[start : start + len(printed)] == printed
+    assert any("RULAKG_WORKER_MEMORY_MB" in line for line in printed)

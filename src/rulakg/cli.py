@@ -592,7 +592,8 @@ def show_settings(
         default = info.default if info.default_factory is None else "CPU count + 1 (2–8)"
         if isinstance(default, Path):
             default = default.relative_to(PROJECT_ROOT) if default.is_relative_to(PROJECT_ROOT) else default
-        row = f"| `{name}` | `RULAKG_{name.upper()}` | `{default}` | {info.description} |"
+        shown = "(empty)" if default == "" else f"`{default}`"
+        row = f"| `{name}` | `RULAKG_{name.upper()}` | {shown} | {info.description} |"
         print(row + f" `{getattr(current, name)}` |" if values else row)
 
 

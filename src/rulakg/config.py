@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     worker_queue_wait: float = Field(
         10.0, gt=0, description="Longest time a query waits for a free worker before a 503 (seconds)."
     )
+    worker_memory_mb: float = Field(
+        256.0,
+        ge=0,
+        description="Memory a query worker may gain, in MiB (its anonymous resident memory: RocksDB's block cache "
+        "and table readers, and what the allocator keeps after a large query), before it is replaced by a fresh "
+        "one after its answer; 0: never replaced. `rulakg_query_workers_replaced` counts the replacements.",
+    )
     inline_lookup_bytes: int = Field(
         65536,
         ge=0,

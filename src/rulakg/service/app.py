@@ -38,7 +38,11 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
             store_path = writer.snapshot if writer is not None else store_root.resolve() / "oxigraph"
             cap = lanes.heavy_cap(settings.heavy_workers, settings.workers)
             pool = backend or WorkerPool(
-                store_path, settings.workers, heavy_cap=cap, inline_bytes=settings.inline_lookup_bytes
+                store_path,
+                settings.workers,
+                heavy_cap=cap,
+                inline_bytes=settings.inline_lookup_bytes,
+                worker_memory=int(settings.worker_memory_mb * 2**20),
             )
         await pool.start()
         metrics.watch_lanes(pool)

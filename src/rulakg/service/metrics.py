@@ -68,6 +68,13 @@ query_busy_total = Counter(
 )
 lane_running = Gauge("rulakg_lane_running", "Queries holding a worker, by lane", ["lane"], registry=registry)
 lane_waiting = Gauge("rulakg_lane_waiting", "Queries waiting for a worker, by lane", ["lane"], registry=registry)
+workers_replaced = Gauge(
+    "rulakg_query_workers_replaced",
+    "Query workers replaced since the start, by reason: stopped (a query past its timeout, or its client gone) "
+    "or memory (grown past RULAKG_WORKER_MEMORY_MB)",
+    ["reason"],
+    registry=registry,
+)
 heavy_workers = Gauge(
     "rulakg_heavy_workers", "Workers heavy queries may hold at once (0: no cap, lanes off)", registry=registry
 )
@@ -109,6 +116,9 @@ def watch_lanes(backend: object) -> None:
         lane_waiting.labels(lane).set_function(lambda lane=lane: waiting[lane])
     heavy_workers.set(admission.heavy_cap)
     admission.on_wait = observe_wait
+    if hasattr(backend, "retired"):  # the worker pool
+        workers_replaced.labels("stopped").set_function(lambda: backend.kills)  # type: ignore[attr-defined]
+        workers_replaced.labels("memory").set_function(lambda: backend.retired)  # type: ignore[attr-defined]
 
 
 def watch_result_cache(cache: ResultCache) -> None:

@@ -84,10 +84,20 @@ class WorkerPool:
     """Worker processes over one on-disk store."""
 
     def __init__(
-        self, store_path: Path, size: int, *, startup_timeout: float = 60.0, heavy_cap: int = 0, inline_bytes: int = 0
+        self,
+        store_path: Path,
+        size: int,
+        *,
+        startup_timeout: float = 60.0,
+        heavy_cap: int = 0,
+        inline_bytes: int = 0,
+        worker_memory: int = 0,
     ):
         self.store_path = Path(store_path)
         self.size = size
+        # A worker whose anonymous memory grew by more than this many bytes is replaced after its answer (see
+        # worker.py); 0: never.
+        self.worker_memory = worker_memory
         # Single-pattern look-ups with an answer of at most ``inline_bytes`` are answered in this process
         # (store/inline.py), without a worker; 0: every query goes to a worker.
         self.inline_bytes = inline_bytes
@@ -160,7 +170,7 @@ class WorkerPool:
     async def _spawn(self) -> None:
         store = self.store_path
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rulakg.store.worker", str(store), self._socket_path],
+            [sys.executable, "-m", "rulakg.store.worker", str(store), self._socket_path, str(self.worker_memory)],
             stdin=subprocess.DEVNULL,
         )
         fut: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()

@@ -5,7 +5,7 @@ timeout is stopped by killing its worker. Results are serialized here by pyoxigr
 streamed in frames, so neither this process nor the service holds a large result in memory: ``sendall`` blocks
 while the service (and behind it the HTTP client) is not reading, which is the back-pressure.
 
-Run as ``python -m rulakg.store.worker STORE_PATH SOCKET_PATH``.
+Run as ``python -m rulakg.store.worker STORE_PATH SOCKET_PATH MEMORY_ALLOWANCE_BYTES`` (0: no allowance).
 """
 
 from __future__ import annotations
@@ -25,20 +25,26 @@ from rulakg.store.evaluate import QueryError, evaluate, negotiate
 
 CHUNK = 64 * 1024
 
-# Memory: each worker has its own RocksDB block cache and table readers, which a large scan fills (a
-# whole-store scan of 1 M triples adds ~50 MB that stays). A worker whose resident memory has grown this
-# much since it opened the store ends its answer with ``frames.RETIRE`` and exits; the pool starts a fresh one.
-MAX_RSS_GROWTH = 24 * 2**20
+# Memory: each worker has its own RocksDB block cache and table readers, which its queries fill, and the allocator
+# keeps what a large query used. Measured over the synthetic stores of bench/peers.py, the anonymous memory of a
+# process grows by ~25 MiB in its first ten joins, levels off near +55 MiB at 1 M triples, and stands at +165 MiB
+# at 10 M after a 1 M-row scan. A worker whose anonymous memory has grown by more than its allowance
+# (``RULAKG_WORKER_MEMORY_MB``, passed by the pool) since it opened the store ends its answer with
+# ``frames.RETIRE`` and exits; the pool starts a fresh one. File-backed pages (the mapped store, the libraries)
+# are left out: the kernel reclaims them, and they are shared.
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def resident_bytes(statm_fd: int | None = None) -> int:
-    """This process's resident set size (0 if unknown); ``statm_fd``: an open ``/proc/self/statm`` (cheaper)."""
+def anonymous_bytes(statm_fd: int | None = None) -> int:
+    """This process's anonymous resident memory (resident minus shared, file-backed pages; 0 if unknown);
+    ``statm_fd``: an open ``/proc/self/statm`` (cheaper)."""
     try:
         if statm_fd is not None:
-            return int(os.pread(statm_fd, 128, 0).split()[1]) * _PAGE_SIZE
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE_SIZE
+            fields = os.pread(statm_fd, 128, 0).split()
+        else:
+            with open("/proc/self/statm", "rb") as f:
+                fields = f.read().split()
+        return (int(fields[1]) - int(fields[2])) * _PAGE_SIZE
     except (OSError, ValueError, IndexError):
         return 0
 
@@ -85,16 +91,17 @@ def run_query(
     store: Store,
     req: dict[str, Any],
     sock: socket.socket,
-    rss_limit: int = 0,
+    memory_limit: int = 0,
     statm_fd: int | None = None,
 ) -> bool:
     """Evaluate one request and stream its answer; raise ``QueryError`` for a client-visible error.
 
-    Returns True when the worker has outgrown ``rss_limit`` (bytes; 0: no limit) and told the pool it retires.
+    Returns True when the worker's anonymous memory is over ``memory_limit`` (bytes; 0: no limit) and it has told the
+    pool it retires.
     """
     writer = evaluate(store, req, lambda head: FrameWriter(sock, head), _BUILD_DIR)
     assert isinstance(writer, FrameWriter)
-    retire = rss_limit > 0 and resident_bytes(statm_fd) > rss_limit
+    retire = memory_limit > 0 and anonymous_bytes(statm_fd) > memory_limit
     writer.close(frames.RETIRE if retire else b"")
     return retire
 
@@ -137,7 +144,7 @@ def run_dump(store: Store, req: dict[str, Any], sock: socket.socket) -> None:
     writer.close()
 
 
-def serve(store_path: str, socket_path: str) -> None:
+def serve(store_path: str, socket_path: str, allowance: int) -> None:
     global _BUILD_DIR
     store = Store.read_only(store_path)
     opened = store_path
@@ -148,8 +155,8 @@ def serve(store_path: str, socket_path: str) -> None:
         statm_fd: int | None = os.open("/proc/self/statm", os.O_RDONLY)
     except OSError:
         statm_fd = None
-    baseline = resident_bytes(statm_fd)
-    rss_limit = baseline + MAX_RSS_GROWTH if baseline else 0
+    baseline = anonymous_bytes(statm_fd)
+    memory_limit = baseline + allowance if baseline and allowance > 0 else 0
     sock.sendall(frames.json_frame(frames.HELLO, {"pid": os.getpid()}))
     reader = frames.FrameReader(sock)
     while True:
@@ -171,7 +178,7 @@ def serve(store_path: str, socket_path: str) -> None:
             if "dump" in req:
                 run_dump(store, req, sock)
                 continue
-            if run_query(store, req, sock, rss_limit, statm_fd):
+            if run_query(store, req, sock, memory_limit, statm_fd):
                 return  # the pool has been told (END + RETIRE) and starts a replacement
         except QueryError as e:
             sock.sendall(frames.json_frame(frames.ERROR, {"status": e.status, "message": str(e), **e.extra}))
@@ -186,20 +193,20 @@ def serve(store_path: str, socket_path: str) -> None:
 QUERY_STACK_BYTES = 1 << 30
 
 
-def main(store_path: str, socket_path: str) -> None:
+def main(store_path: str, socket_path: str, allowance: int) -> None:
     import threading
 
     for size in (QUERY_STACK_BYTES, QUERY_STACK_BYTES // 4, 0):  # smaller if the address space is limited
         try:
             threading.stack_size(size)
-            thread = threading.Thread(target=serve, args=(store_path, socket_path), name="queries")
+            thread = threading.Thread(target=serve, args=(store_path, socket_path, allowance), name="queries")
             thread.start()
         except (RuntimeError, ValueError, MemoryError):
             continue
         thread.join()
         return
-    serve(store_path, socket_path)
+    serve(store_path, socket_path, allowance)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
