@@ -261,7 +261,7 @@ class Edge:
                 "bytes": sent,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
             }
-            # The fast path leaves the text it parsed (``fast.QUERY_TEXT``): no second parse of the URL.
+            # The text the fast path parsed, left in the scope under ``QUERY_TEXT``: no second parse of the URL.
             text = scope.get(QUERY_TEXT) or _query_from_qs(scope.get("query_string", b""))
             if text is None and body_parts:
                 content_type = next(
