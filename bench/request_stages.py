@@ -19,7 +19,7 @@ joins), over the synthetic store of ``bench/peers.py``. Medians, in µs:
 from __future__ import annotations
 
 import argparse
-import asyncio
+import inspect
 import json
 import os
 import random
@@ -88,7 +88,7 @@ def _timed_app(app: Any, spent: dict[str, list[int]]) -> Any:
 
 def _timed_method(cls: type, name: str, label: str, spent: dict[str, list[int]]) -> None:
     inner: Callable[..., Any] = getattr(cls, name)
-    if asyncio.iscoroutinefunction(inner):
+    if inspect.iscoroutinefunction(inner):
 
         async def timed_async(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter_ns()
@@ -124,14 +124,13 @@ def child(system: str, port: int, out: Path) -> None:
         _timed_method(WorkerPool, "run", "worker round trip", spent)
         app = create_app(get_settings())
         app.edge = _timed_app(app.edge, spent)  # type: ignore[attr-defined]
-        access_log = False  # ours (RULAKG_ACCESS_LOG) replaces uvicorn's, as `rulakg serve` runs it
     else:
         import minimal_endpoint
 
         app = _timed_app(minimal_endpoint.app, spent)
-        access_log = False
     signal.signal(signal.SIGUSR1, lambda *_: out.write_text(json.dumps(spent)))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False, access_log=access_log)
+    # uvicorn's access log off, as `rulakg serve` runs it (the service has its own, RULAKG_ACCESS_LOG)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False, access_log=False)
 
 
 def main() -> None:
