@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None, backend: QueryBackend | None = 
             )
         await pool.start()
         metrics.watch_lanes(pool)
+        if isinstance(pool, WorkerPool):
+            metrics.watch_workers(pool)
         # The build is opened once, here: the cache's key names this build (a new build needs a restart).
         cache = ResultCache(
             int(settings.result_cache_mb * 1024 * 1024),

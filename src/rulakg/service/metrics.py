@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
     from rulakg.store.cache import ResultCache
+    from rulakg.store.pool import WorkerPool
 
 registry = CollectorRegistry()
 
@@ -83,16 +84,25 @@ heavy_workers = Gauge(
 _answered: dict[tuple[str, int], tuple[Any, Any]] = {}  # the metrics' children by (endpoint, status)
 
 
-def answered(endpoint: str, status: int, started: float, query: bool = False) -> None:
-    """Count a request to ``endpoint`` answered with ``status`` and its time to the response head
-    (``started``: ``time.perf_counter()`` at its start); for a ``query`` endpoint, a 4xx or 5xx is also a failed
-    query. Every HTTP route with its own metrics ends here."""
+def _children(endpoint: str, status: int) -> tuple[Any, Any]:
+    """The labelled children, looked up once (prometheus_client takes a lock for it)."""
     children = _answered.get((endpoint, status))
-    if children is None:  # the labelled children, looked up once (prometheus_client takes a lock for it)
+    if children is None:
         children = _answered[(endpoint, status)] = (
             requests_total.labels(endpoint, str(status)),
             request_seconds.labels(endpoint),
         )
+    return children
+
+
+_children("sparql", 200)  # the series exist (at 0) from the start, before the first query
+
+
+def answered(endpoint: str, status: int, started: float, query: bool = False) -> None:
+    """Count a request to ``endpoint`` answered with ``status`` and its time to the response head
+    (``started``: ``time.perf_counter()`` at its start); for a ``query`` endpoint, a 4xx or 5xx is also a failed
+    query. Every HTTP route with its own metrics ends here."""
+    children = _children(endpoint, status)
     children[0].inc()
     children[1].observe(time.perf_counter() - started)
     if query and status >= 400:
@@ -116,9 +126,12 @@ def watch_lanes(backend: object) -> None:
         lane_waiting.labels(lane).set_function(lambda lane=lane: waiting[lane])
     heavy_workers.set(admission.heavy_cap)
     admission.on_wait = observe_wait
-    if hasattr(backend, "retired"):  # the worker pool
-        workers_replaced.labels("stopped").set_function(lambda: backend.kills)  # type: ignore[attr-defined]
-        workers_replaced.labels("memory").set_function(lambda: backend.retired)  # type: ignore[attr-defined]
+
+
+def watch_workers(pool: WorkerPool) -> None:
+    """Report the worker pool's replacements when ``/metrics`` is read."""
+    workers_replaced.labels("stopped").set_function(lambda: pool.kills)
+    workers_replaced.labels("memory").set_function(lambda: pool.retired)
 
 
 def watch_result_cache(cache: ResultCache) -> None:
