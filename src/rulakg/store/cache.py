@@ -50,11 +50,12 @@ def cacheable_query(text: str) -> bool:
     return True
 
 
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
+    """A request field as a hashable value (lists as tuples, dicts as sorted item tuples)."""
     if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
     return value
 
 
@@ -98,7 +99,7 @@ class ResultCache:
 
     def key(self, request: dict[str, Any]) -> tuple[Any, ...]:
         """Every field of the worker request, with the identity of the build (hashable)."""
-        return (self.identity, *sorted((k, _freeze(_normal(k, v))) for k, v in request.items() if v is not None))
+        return (self.identity, *sorted((k, freeze(_normal(k, v))) for k, v in request.items() if v is not None))
 
     def get(self, key: tuple[Any, ...]) -> tuple[dict[str, Any], bytes] | None:
         self._recheck()

@@ -19,6 +19,7 @@ from rulakg import formats
 from rulakg.search.sparql_function import FUNCTION as SEARCH_FUNCTION
 from rulakg.search.sparql_function import search_function
 from rulakg.sparql_text import cap_rows, inspect, paginate
+from rulakg.store.cache import freeze
 
 
 class Sink(Protocol):
@@ -32,16 +33,14 @@ def work_key(request: dict[str, Any]) -> int:
     """What decides a request's work and the size of its answer: its text, dataset, a saved query's parameter
     values and page (not its format, timeout or base IRI). The lanes remember run times by it, the in-process
     look-ups the answers too large for them."""
-    substitutions = request.get("substitutions")
-    page = request.get("page")
     return hash(
         (
             request.get("query"),
             tuple(request.get("default_graph_uri") or ()),
             tuple(request.get("named_graph_uri") or ()),
             bool(request.get("union_default_graph")),
-            tuple(sorted((k, tuple(sorted(v.items()))) for k, v in substitutions.items())) if substitutions else None,
-            (page["limit"], page["offset"]) if page else None,
+            freeze(request.get("substitutions")),
+            freeze(request.get("page")),
         )
     )
 
